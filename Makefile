@@ -1,0 +1,50 @@
+# factreg: `make run` serves the seeded registry; `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FIXTURES := $(sort $(wildcard fixtures/*.json))
+
+# Development values only: production sets these in its own environment.
+DEV_ENV := DEBUG=1 SECRET_KEY=dev-only-insecure-key-not-for-production \
+	ALLOWED_HOSTS=127.0.0.1,localhost
+TEST_ENV := DEBUG=0 SECRET_KEY=test-only-insecure-key-not-for-production \
+	SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=testserver,127.0.0.1,localhost
+
+.PHONY: run db test lint format install clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+db: $(STAMP)
+	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input
+	$(DEV_ENV) $(BIN)/python manage.py import_seeds
+	$(if $(FIXTURES),$(DEV_ENV) $(BIN)/python manage.py loaddata $(FIXTURES))
+
+run: db
+	$(DEV_ENV) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	@echo ""
+	@echo "factreg is at http://127.0.0.1:8000/ (editors: http://127.0.0.1:8000/admin/)"
+	@echo "Create an editor login with:"
+	@echo "  $(DEV_ENV) $(BIN)/python manage.py createsuperuser"
+	@echo ""
+	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP)
+	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 *.egg-info

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand
+
+from claims.models import Claim, ClaimLink, Entity, Quote, Source, Topic
+
+
+def build_report() -> dict:
+    """The registry as one JSON-ready object: counts, sources, claims, quotes, links."""
+    sources = list(Source.objects.order_by("seed_file", "seed_start", "slug"))
+    claims = Claim.objects.order_by("pk").prefetch_related("topics", "entities")
+    quotes = Quote.objects.for_report()
+    links = ClaimLink.objects.order_by("pk")
+    by_status = dict.fromkeys(Claim.Status.values, 0)
+    for status in Claim.objects.values_list("status", flat=True):
+        by_status[status] += 1
+    by_relation = dict.fromkeys(ClaimLink.Relation.values, 0)
+    for relation in links.values_list("relation", flat=True):
+        by_relation[relation] += 1
+    quote_rows = [
+        {
+            "id": q.pk,
+            "claim": q.claim_id,
+            "source": q.source.slug,
+            "seed_file": q.source.seed_file,
+            "seed_start": None if q.source.seed_start is None else q.source.seed_start + q.start,
+            "seed_end": None if q.source.seed_start is None else q.source.seed_start + q.end,
+            "start": q.start,
+            "end": q.end,
+            "exact": q.exact,
+            "verbatim": q.is_verbatim,
+        }
+        for q in quotes
+    ]
+    return {
+        "counts": {
+            "sources": len(sources),
+            "topics": Topic.objects.count(),
+            "entities": Entity.objects.count(),
+            "claims": sum(by_status.values()),
+            "claims_by_status": by_status,
+            "quotes": len(quote_rows),
+            "quotes_not_verbatim": sum(not q["verbatim"] for q in quote_rows),
+            "links": sum(by_relation.values()),
+            "links_by_relation": by_relation,
+        },
+        "sources": [
+            {
+                "slug": s.slug,
+                "title": s.title,
+                "author": s.author,
+                "outlet": s.outlet,
+                "published": s.published_display,
+                "seed_file": s.seed_file,
+                "seed_start": s.seed_start,
+                "seed_end": s.seed_end,
+            }
+            for s in sources
+        ],
+        "claims": [
+            {
+                "id": c.pk,
+                "status": c.status,
+                "statement": c.statement,
+                "event_date": c.event_date_display or None,
+                "topics": sorted(t.slug for t in c.topics.all()),
+                "entities": sorted(e.slug for e in c.entities.all()),
+                "value": None if c.value is None else float(c.value),
+                "unit": c.unit,
+            }
+            for c in claims
+        ],
+        "quotes": quote_rows,
+        "links": [
+            {
+                "from": link.from_claim_id,
+                "to": link.to_claim_id,
+                "relation": link.relation,
+                "rationale": link.rationale,
+            }
+            for link in links
+        ],
+    }
+
+
+class Command(BaseCommand):
+    help = "Print the registry's health check: counts, sources, claims, quotes and links."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+
+    def handle(self, *args, json: bool = False, **options) -> None:  # noqa: A002
+        report = build_report()
+        if json:
+            self.stdout.write(_dumps(report))
+            return
+        counts = report["counts"]
+        self.stdout.write(
+            f"{counts['sources']} sources, {counts['topics']} topics, "
+            f"{counts['entities']} entities, {counts['claims']} claims, "
+            f"{counts['quotes']} quotes, {counts['links']} links"
+        )
+        self.stdout.write(
+            "Claims by status: "
+            + ", ".join(f"{k} {v}" for k, v in counts["claims_by_status"].items())
+        )
+        self.stdout.write(
+            "Links by relation: "
+            + ", ".join(f"{k} {v}" for k, v in counts["links_by_relation"].items())
+        )
+        self.stdout.write(f"Quotes not verbatim: {counts['quotes_not_verbatim']}")
+        per_source: dict[str, set[int]] = {}
+        for quote in report["quotes"]:
+            per_source.setdefault(quote["source"], set()).add(quote["claim"])
+        self.stdout.write("\nSources (claims cited):")
+        for source in report["sources"]:
+            who = ", ".join(filter(None, [source["author"], source["outlet"], source["published"]]))
+            self.stdout.write(
+                f"  {len(per_source.get(source['slug'], ())):3d}  {source['slug']}"
+                + (f" ({who})" if who else "")
+            )
+
+
+def _dumps(report: dict) -> str:
+    return json.dumps(report, ensure_ascii=False, indent=2)

@@ -1,0 +1,350 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Greatest, Least, Length
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from claims.querysets import (
+    ClaimLinkQuerySet,
+    ClaimQuerySet,
+    QuoteQuerySet,
+    SlugQuerySet,
+    SourceQuerySet,
+)
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+    UNKNOWN = "unknown", "Unknown"
+
+
+def _date_matches_precision(field: str) -> Q:
+    """A date is set exactly when its precision is known."""
+    return Q(**{f"{field}__isnull": True, f"{field}_precision": DatePrecision.UNKNOWN}) | Q(
+        Q(**{f"{field}__isnull": False}) & ~Q(**{f"{field}_precision": DatePrecision.UNKNOWN})
+    )
+
+
+def format_partial_date(value, precision: str) -> str:
+    """ISO text at the date's real precision: `2022`, `2022-02` or `2022-02-22`."""
+    if value is None or precision == DatePrecision.UNKNOWN:
+        return ""
+    length = {DatePrecision.YEAR: 4, DatePrecision.MONTH: 7}.get(precision, 10)
+    return value.isoformat()[:length]
+
+
+class Source(models.Model):
+    class Kind(models.TextChoices):
+        ANALYSIS = "analysis", "Analysis"
+        NEWS = "news", "News"
+        ACADEMIC = "academic", "Academic"
+        OP_ED = "op-ed", "Op-ed"
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=100, unique=True)
+    author = models.CharField(max_length=200, blank=True, help_text="Blank when unknown.")
+    outlet = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.ANALYSIS)
+    language = models.CharField(max_length=10, default="en")
+    published = models.DateField(null=True, blank=True)
+    published_precision = models.CharField(
+        max_length=10, choices=DatePrecision, default=DatePrecision.UNKNOWN
+    )
+    published_basis = models.TextField(
+        blank=True, help_text="The words in the text that give the date, or how it was inferred."
+    )
+    text = models.TextField(help_text="The article body, verbatim from the seed file.")
+    seed_file = models.CharField(max_length=200, blank=True)
+    seed_start = models.PositiveIntegerField(null=True, blank=True)
+    seed_end = models.PositiveIntegerField(null=True, blank=True)
+    text_sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [
+            models.Index(fields=["outlet"], name="source_outlet_idx"),
+            models.Index(fields=["published"], name="source_published_idx"),
+            models.Index(fields=["kind"], name="source_kind_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=_date_matches_precision("published"),
+                name="source_published_matches_precision",
+            ),
+            models.CheckConstraint(
+                condition=Q(seed_start__isnull=True, seed_end__isnull=True)
+                | Q(seed_start__isnull=False, seed_end__gt=F("seed_start")),
+                name="source_seed_range_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:source-detail", args=[self.slug])
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+    @property
+    def published_display(self) -> str:
+        """The publication date at its real precision."""
+        return format_partial_date(self.published, self.published_precision)
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+
+    history = HistoricalRecords()
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class Entity(models.Model):
+    class Kind(models.TextChoices):
+        COUNTRY = "country", "Country"
+        PERSON = "person", "Person"
+        ORGANISATION = "organisation", "Organisation"
+        COMPANY = "company", "Company"
+        PLACE = "place", "Place"
+        AGREEMENT = "agreement", "Agreement"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.OTHER)
+    aliases = models.TextField(
+        blank=True, help_text="Other spellings and names, one per line (e.g. SOCAR)."
+    )
+
+    history = HistoricalRecords()
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "entities"
+        indexes = [models.Index(fields=["kind"], name="entity_kind_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+    @property
+    def alias_list(self) -> list[str]:
+        """The aliases as a list, blank lines dropped."""
+        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+
+
+class Claim(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"
+        PUBLISHED = "published", "Published"
+        RETRACTED = "retracted", "Retracted"
+
+    statement = models.TextField(help_text="One neutral sentence in the editor's own words.")
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    event_date = models.DateField(
+        null=True, blank=True, help_text="When what the claim states happened or held."
+    )
+    event_date_precision = models.CharField(
+        max_length=10, choices=DatePrecision, default=DatePrecision.UNKNOWN
+    )
+    value = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
+    unit = models.CharField(max_length=40, blank=True, help_text="e.g. percent, troops, USD.")
+    topics = models.ManyToManyField(Topic, related_name="claims", blank=True)
+    entities = models.ManyToManyField(Entity, related_name="claims", blank=True)
+    note = models.TextField(blank=True, help_text="Editor's note, e.g. the basis of the date.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[topics, entities])
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = [F("event_date").desc(nulls_last=True), "-id"]
+        permissions = [
+            ("publish_claim", "Can publish claims"),
+            ("retract_claim", "Can retract claims"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "event_date"], name="claim_status_date_idx"),
+            models.Index(fields=["event_date"], name="claim_event_date_idx"),
+            models.Index(fields=["value"], name="claim_value_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "review", "published", "retracted"]),
+                name="claim_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=_date_matches_precision("event_date"),
+                name="claim_event_date_matches_precision",
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=False) | Q(unit=""), name="claim_unit_needs_value"
+            ),
+            models.CheckConstraint(condition=~Q(statement=""), name="claim_statement_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}: {self.statement[:80]}" if self.pk else self.statement[:80]
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:claim-detail", args=[self.pk])
+
+    @property
+    def event_date_display(self) -> str:
+        """The event date at its real precision."""
+        return format_partial_date(self.event_date, self.event_date_precision)
+
+
+class Quote(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="quotes")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="quotes")
+    exact = models.TextField(help_text="Paste the passage; it is matched against the source.")
+    start = models.PositiveIntegerField(help_text="Offset in the source text (inclusive).")
+    end = models.PositiveIntegerField(help_text="Offset in the source text (exclusive).")
+    prefix = models.CharField(max_length=32, blank=True)
+    suffix = models.CharField(max_length=32, blank=True)
+    locator = models.PositiveIntegerField(default=1, help_text="Paragraph number in the source.")
+    note = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+    objects = QuoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim_id", "source_id", "start", "id"]
+        indexes = [models.Index(fields=["source", "start"], name="quote_source_start_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="quote_span_not_empty"),
+            models.CheckConstraint(
+                condition=Q(end=F("start") + Length("exact")), name="quote_span_matches_exact"
+            ),
+            models.UniqueConstraint(
+                fields=["claim", "source", "start", "end"], name="quote_unique_span_per_claim"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"\u201c{self.exact[:60]}\u201d ({self.source_id}:{self.start}-{self.end})"
+
+    @property
+    def is_verbatim(self) -> bool:
+        """Whether the stored offsets still cut `exact` from the source text."""
+        return self.source.text[self.start : self.end] == self.exact
+
+    def clean(self) -> None:
+        if self.source_id and self.exact and not self.is_verbatim:
+            raise ValidationError({"exact": "The quote does not match the source at its offsets."})
+
+
+class ClaimLink(models.Model):
+    class Relation(models.TextChoices):
+        CONTRADICTS = "contradicts", "contradicts"
+        SUPPORTS = "supports", "supports"
+        QUALIFIES = "qualifies", "qualifies"
+        UPDATES = "updates", "updates"
+        DUPLICATES = "duplicates", "duplicates"
+
+    SYMMETRIC = (Relation.CONTRADICTS, Relation.DUPLICATES)
+
+    from_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="links_out")
+    to_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="links_in")
+    relation = models.CharField(max_length=12, choices=Relation)
+    rationale = models.TextField(help_text="One sentence on why: what differs or agrees.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = ClaimLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["from_claim_id", "relation", "to_claim_id"]
+        indexes = [
+            models.Index(fields=["relation"], name="claimlink_relation_idx"),
+            models.Index(fields=["to_claim", "relation"], name="claimlink_to_relation_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_claim=F("to_claim")), name="claimlink_no_self_link"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    relation__in=["contradicts", "supports", "qualifies", "updates", "duplicates"]
+                ),
+                name="claimlink_relation_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(rationale=""), name="claimlink_rationale_not_empty"
+            ),
+            models.UniqueConstraint(
+                fields=["from_claim", "to_claim", "relation"],
+                name="claimlink_unique_per_pair_relation",
+                violation_error_message="These two claims already have a link of this relation.",
+            ),
+            models.UniqueConstraint(
+                Least("from_claim", "to_claim"),
+                Greatest("from_claim", "to_claim"),
+                "relation",
+                condition=Q(relation__in=["contradicts", "duplicates"]),
+                name="claimlink_symmetric_once_per_pair",
+                violation_error_message=(
+                    "These two claims are already linked this way in the other direction."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.from_claim_id} {self.relation} #{self.to_claim_id}"
+
+    @property
+    def is_symmetric(self) -> bool:
+        """Whether the relation reads the same from either claim."""
+        return self.relation in self.SYMMETRIC

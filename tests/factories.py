@@ -1,0 +1,62 @@
+"""Small helpers that build registry rows for tests."""
+
+from __future__ import annotations
+
+import itertools
+
+from claims.evidence import place_quote
+from claims.models import Claim, ClaimLink, Entity, Quote, Source, Topic
+from claims.seeds import sha256
+
+_counter = itertools.count(1)
+
+TEXT = (
+    "Lukoil currently owns 20 % of Azerbaijan’s largest gas field, Shah Deniz.\n"
+    "In a survey, 77% named Russia the biggest security threat.\n"
+    "Relations “continue to deteriorate” – the article says.\n"
+)
+
+
+def make_source(**fields) -> Source:
+    n = next(_counter)
+    fields.setdefault("title", f"Source {n}")
+    fields.setdefault("slug", f"source-{n}")
+    fields.setdefault("text", TEXT)
+    fields.setdefault("text_sha256", sha256(fields["text"]))
+    return Source.objects.create(**fields)
+
+
+def make_topic(slug: str = "", **fields) -> Topic:
+    slug = slug or f"topic-{next(_counter)}"
+    fields.setdefault("name", slug.replace("-", " ").title())
+    return Topic.objects.create(slug=slug, **fields)
+
+
+def make_entity(slug: str = "", **fields) -> Entity:
+    slug = slug or f"entity-{next(_counter)}"
+    fields.setdefault("name", slug.replace("-", " ").title())
+    return Entity.objects.create(slug=slug, **fields)
+
+
+def make_claim(statement: str = "", *, topics=(), entities=(), **fields) -> Claim:
+    claim = Claim.objects.create(statement=statement or f"Claim {next(_counter)}.", **fields)
+    claim.topics.add(*topics)
+    claim.entities.add(*entities)
+    return claim
+
+
+def make_quote(claim: Claim, source: Source, passage: str, **hints) -> Quote:
+    quote = Quote(claim=claim, source=source)
+    place_quote(quote, passage, **hints)
+    quote.full_clean()
+    quote.save()
+    return quote
+
+
+def make_link(
+    from_claim: Claim, to_claim: Claim, relation: str = "supports", **fields
+) -> ClaimLink:
+    fields.setdefault("rationale", "Both state the same figure.")
+    return ClaimLink.objects.create(
+        from_claim=from_claim, to_claim=to_claim, relation=relation, **fields
+    )

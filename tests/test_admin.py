@@ -1,0 +1,236 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+from claims.models import Claim, ClaimLink, Quote, Source
+from tests.factories import make_claim, make_entity, make_link, make_quote, make_topic
+
+MODELS = ["source", "topic", "entity", "claim", "quote", "claimlink"]
+EDITOR_ADDS = ["topic", "entity", "claim", "quote", "claimlink"]
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    return User.objects.create_superuser("admin", "admin@example.org", "x")
+
+
+@pytest.fixture
+def registry(seeded):
+    """One claim with a quote and a link, and the rows around it."""
+    source = Source.objects.get(slug="avdaliani-2020-ties-face-challenges")
+    topic, entity = make_topic("military"), make_entity("russia", kind="country")
+    claim = make_claim("Azerbaijan sent only two observers.", topics=[topic], entities=[entity])
+    other = make_claim("Another claim.", topics=[topic])
+    quote = make_quote(claim, source, "Only two servicemen will be sent as observers.")
+    link = make_link(claim, other, "qualifies")
+    return {
+        "source": source,
+        "topic": topic,
+        "entity": entity,
+        "claim": claim,
+        "quote": quote,
+        "claimlink": link,
+        "other": other,
+    }
+
+
+def _pages(registry, models):
+    for model in models:
+        yield reverse(f"admin:claims_{model}_changelist")
+        yield reverse(f"admin:claims_{model}_change", args=[registry[model].pk])
+        yield reverse(f"admin:claims_{model}_history", args=[registry[model].pk])
+
+
+def test_every_admin_page_renders_for_a_superuser(client, superuser, registry):
+    client.force_login(superuser)
+    urls = [*_pages(registry, MODELS), *(reverse(f"admin:claims_{m}_add") for m in MODELS)]
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+
+
+def test_every_admin_page_renders_for_an_editor(client, editor, registry):
+    client.force_login(editor)
+    urls = [*_pages(registry, MODELS), *(reverse(f"admin:claims_{m}_add") for m in EDITOR_ADDS)]
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+
+
+def test_editor_may_view_but_not_change_or_add_sources(client, editor, registry):
+    client.force_login(editor)
+    assert client.get(reverse("admin:claims_source_add")).status_code == 403
+    page = client.get(reverse("admin:claims_source_change", args=[registry["source"].pk]))
+    assert b'name="title"' not in page.content
+
+
+def test_source_page_highlights_each_quoted_span_and_lists_citing_claims(
+    client, superuser, registry
+):
+    client.force_login(superuser)
+    page = client.get(reverse("admin:claims_source_change", args=[registry["source"].pk]))
+    html = page.content.decode()
+    claim_url = reverse("admin:claims_claim_change", args=[registry["claim"].pk])
+    assert (
+        f'<mark title="claim #{registry["claim"].pk}"><a href="{claim_url}">'
+        "Only two servicemen will be sent as observers.</a></mark>"
+    ) in html
+    assert "Azerbaijan sent only two observers." in html
+
+
+def test_claim_changelist_shows_counts_and_filters(client, superuser, registry):
+    client.force_login(superuser)
+    url = reverse("admin:claims_claim_changelist")
+    page = client.get(url, {"relation": "qualifies"})
+    assert page.context["cl"].result_count == 2
+    assert client.get(url, {"q": "servicemen will be sent"}).context["cl"].result_count == 1
+    assert client.get(url, {"status__exact": "published"}).context["cl"].result_count == 0
+    row = next(r for r in page.context["cl"].result_list if r.pk == registry["claim"].pk)
+    assert (row.quote_count, row.link_count) == (1, 1)
+
+
+def _claim_form(source: Source, passage: str, **extra) -> dict:
+    return {
+        "statement": "Azerbaijan opted out of the Caucasus-2020 drills.",
+        "event_date": "2020-09-06",
+        "event_date_precision": "day",
+        "value": "",
+        "unit": "",
+        "note": "",
+        "quotes-TOTAL_FORMS": "1",
+        "quotes-INITIAL_FORMS": "0",
+        "quotes-MIN_NUM_FORMS": "0",
+        "quotes-MAX_NUM_FORMS": "1000",
+        "quotes-0-source": str(source.pk),
+        "quotes-0-exact": passage,
+        "quotes-0-context_before": "",
+        "quotes-0-context_after": "",
+        "links_out-TOTAL_FORMS": "0",
+        "links_out-INITIAL_FORMS": "0",
+        "links_out-MIN_NUM_FORMS": "0",
+        "links_out-MAX_NUM_FORMS": "1000",
+        **extra,
+    }
+
+
+def test_adding_a_claim_anchors_its_pasted_quote(client, editor, registry):
+    client.force_login(editor)
+    source = registry["source"]
+    pasted = "the September 6th decision by Azerbaijan's Defense Ministry"
+    response = client.post(reverse("admin:claims_claim_add"), _claim_form(source, pasted))
+    assert response.status_code == 302
+    claim = Claim.objects.get(statement__startswith="Azerbaijan opted out")
+    quote = claim.quotes.get()
+    assert quote.exact == "the September 6th decision by Azerbaijan’s Defense Ministry"
+    assert source.text[quote.start : quote.end] == quote.exact
+    assert (claim.created_by, claim.updated_by, claim.status) == (editor, editor, "draft")
+
+
+def test_inline_quote_that_does_not_anchor_shows_its_error(client, editor, registry):
+    client.force_login(editor)
+    form = _claim_form(registry["source"], "Only three servicemen will be sent as observers.")
+    response = client.post(reverse("admin:claims_claim_add"), form)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This quote is not in the source text" in html
+    assert "Only two servicemen will be sent as observers." in html
+    assert not Claim.objects.filter(statement__startswith="Azerbaijan opted out").exists()
+
+
+def test_ambiguous_inline_quote_asks_for_context(client, editor, registry):
+    client.force_login(editor)
+    form = _claim_form(registry["source"], "Nagorno Karabakh")
+    response = client.post(reverse("admin:claims_claim_add"), form)
+    assert "Paste a longer quote, or give the words just before or after it" in (
+        response.content.decode()
+    )
+    form["quotes-0-context_after"] = " conflict recede"
+    assert client.post(reverse("admin:claims_claim_add"), form).status_code == 302
+
+
+def test_reverse_duplicate_contradiction_is_an_error_not_a_crash(client, editor, registry):
+    client.force_login(editor)
+    a, b = registry["claim"], registry["other"]
+    make_link(a, b, "contradicts", rationale="They differ.")
+    url = reverse("admin:claims_claimlink_add")
+    response = client.post(
+        url, {"from_claim": b.pk, "to_claim": a.pk, "relation": "contradicts", "rationale": "x"}
+    )
+    assert response.status_code == 200
+    assert "already linked this way in the other direction" in response.content.decode()
+
+
+def test_reviewer_publishes_claims_that_have_evidence(client, reviewer, registry):
+    client.force_login(reviewer)
+    claim, bare = registry["claim"], make_claim("No evidence yet.")
+    response = client.post(
+        reverse("admin:claims_claim_changelist"),
+        {"action": "publish", "_selected_action": [claim.pk, bare.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    claim.refresh_from_db()
+    bare.refresh_from_db()
+    assert (claim.status, claim.updated_by) == ("published", reviewer)
+    assert bare.status == "draft"
+    messages = [str(m) for m in response.context["messages"]]
+    assert "1 claim(s) published." in messages
+    assert "1 claim(s) not published: a claim needs a quote and a topic first." in messages
+    assert claim.history.first().history_user == reviewer
+
+
+def test_editor_cannot_publish(client, editor, registry):
+    client.force_login(editor)
+    page = client.get(reverse("admin:claims_claim_changelist"))
+    assert "publish" not in dict(page.context["action_form"].fields["action"].choices)
+    client.post(
+        reverse("admin:claims_claim_changelist"),
+        {"action": "publish", "_selected_action": [registry["claim"].pk]},
+    )
+    registry["claim"].refresh_from_db()
+    assert registry["claim"].status == "draft"
+
+
+def test_send_to_review_and_retract_actions(client, reviewer, registry):
+    client.force_login(reviewer)
+    url = reverse("admin:claims_claim_changelist")
+    claim = registry["claim"]
+    client.post(url, {"action": "send_to_review", "_selected_action": [claim.pk]})
+    claim.refresh_from_db()
+    assert claim.status == "review"
+    client.post(url, {"action": "retract", "_selected_action": [claim.pk]})
+    claim.refresh_from_db()
+    assert claim.status == "retracted"
+
+
+def test_published_claims_cannot_be_deleted(client, superuser, registry):
+    client.force_login(superuser)
+    Claim.objects.filter(pk=registry["claim"].pk).update(status="published")
+    url = reverse("admin:claims_claim_delete", args=[registry["claim"].pk])
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert Claim.objects.filter(pk=registry["claim"].pk).exists()
+
+
+def test_admin_edit_is_recorded_in_history_with_its_user(client, editor, registry):
+    client.force_login(editor)
+    claim = registry["claim"]
+    url = reverse("admin:claims_claim_change", args=[claim.pk])
+    quote = claim.quotes.get()
+    form = _claim_form(registry["source"], quote.exact, statement="Reworded statement.")
+    form.update(
+        {
+            "quotes-INITIAL_FORMS": "1",
+            "quotes-0-id": str(quote.pk),
+            "quotes-0-claim": str(claim.pk),
+            "topics": [registry["topic"].pk],
+        }
+    )
+    response = client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    latest = claim.history.first()
+    assert (latest.statement, latest.history_user) == ("Reworded statement.", editor)
+    history_page = client.get(reverse("admin:claims_claim_history", args=[claim.pk]))
+    assert history_page.status_code == 200
+    assert "edna" in history_page.content.decode()
+    assert Quote.objects.get(pk=quote.pk).exact == quote.exact
+    assert ClaimLink.objects.count() == 1
