@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-FIXTURES := $(sort $(wildcard fixtures/*.json))
 
 # Development values only: production sets these in its own environment.
 DEV_ENV := DEBUG=1 SECRET_KEY=dev-only-insecure-key-not-for-production \
@@ -24,7 +23,7 @@ install: $(STAMP)
 db: $(STAMP)
 	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input
 	$(DEV_ENV) $(BIN)/python manage.py import_seeds
-	$(if $(FIXTURES),$(DEV_ENV) $(BIN)/python manage.py loaddata $(FIXTURES))
+	$(if $(wildcard fixtures/*.json),$(DEV_ENV) $(BIN)/python manage.py load_fixtures)
 
 run: db
 	$(DEV_ENV) $(BIN)/python manage.py collectstatic --no-input --verbosity 0

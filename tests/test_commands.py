@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from claims.models import Quote, Source
+from claims.models import Quote, Source, Topic
 from claims.seeds import sha256
 from tests.factories import make_claim, make_entity, make_link, make_quote, make_source, make_topic
 
@@ -139,3 +139,28 @@ def test_registry_report_prints_a_readable_summary(small_registry, capsys):
     assert "13 sources, 1 topics, 1 entities, 2 claims, 1 quotes, 1 links" in out
     assert "contradicts 1" in out
     assert "avdaliani-2020-ties-face-challenges (Emil Avdaliani" in out
+
+
+def test_load_fixtures_fills_an_empty_registry_once_and_never_overwrites_edits(
+    db, tmp_path, capsys
+):
+    fixture = tmp_path / "topics.json"
+    fixture.write_text(
+        '[{"model": "claims.topic", "fields": {"name": "Energy", "slug": "energy",'
+        ' "description": "Oil and gas."}}]',
+        encoding="utf-8",
+    )
+    call_command("load_fixtures", "--dir", str(tmp_path))
+    topic = Topic.objects.get(slug="energy")
+    topic.description = "Edited by an editor."
+    topic.save()
+
+    call_command("load_fixtures", "--dir", str(tmp_path))
+
+    assert "fixtures not loaded" in capsys.readouterr().out
+    assert Topic.objects.get().description == "Edited by an editor."
+
+
+def test_load_fixtures_without_files_is_an_error(db, tmp_path):
+    with pytest.raises(CommandError, match="No fixtures"):
+        call_command("load_fixtures", "--dir", str(tmp_path))

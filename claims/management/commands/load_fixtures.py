@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from claims.models import Claim, ClaimLink, Entity, Quote, Topic
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the curated registry from fixtures/*.json into an empty registry. "
+        "A registry that already has content is left alone, so editors' work is never "
+        "overwritten; --force loads anyway (rows with the same ids are replaced)."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--force", action="store_true")
+        parser.add_argument("--dir", default=str(settings.BASE_DIR / "fixtures"))
+
+    def handle(self, *args, force: bool, dir: str, **options) -> None:  # noqa: A002
+        files = sorted(str(p) for p in Path(dir).glob("*.json"))
+        if not files:
+            raise CommandError(f"No fixtures (*.json) in {dir}.")
+        existing = sum(m.objects.count() for m in (Topic, Entity, Claim, Quote, ClaimLink))
+        if existing and not force:
+            self.stdout.write(
+                f"The registry already has {existing} rows; fixtures not loaded "
+                f"(editors' changes are kept). Use --force to load them anyway."
+            )
+            return
+        call_command("loaddata", *files, verbosity=options["verbosity"])
