@@ -61,7 +61,6 @@ class SourceAdmin(SimpleHistoryAdmin):
             {
                 "classes": ["collapse"],
                 "fields": [
-                    "text",
                     "seed_file",
                     "seed_start",
                     "seed_end",

@@ -34,6 +34,17 @@ def build_report() -> dict:
         }
         for q in quotes
     ]
+    claim_sources: dict[int, set[str]] = {}
+    per_file: dict[str, set[int]] = {}
+    for q in quote_rows:
+        claim_sources.setdefault(q["claim"], set()).add(q["source"])
+        per_file.setdefault(q["seed_file"], set()).add(q["claim"])
+    link_rows = list(links)
+    across = sum(
+        link.relation == ClaimLink.Relation.CONTRADICTS
+        and claim_sources.get(link.from_claim_id) != claim_sources.get(link.to_claim_id)
+        for link in link_rows
+    )
     return {
         "counts": {
             "sources": len(sources),
@@ -45,6 +56,8 @@ def build_report() -> dict:
             "quotes_not_verbatim": sum(not q["verbatim"] for q in quote_rows),
             "links": sum(by_relation.values()),
             "links_by_relation": by_relation,
+            "contradicts_across_sources": across,
+            "claims_per_seed_file": {name: len(ids) for name, ids in sorted(per_file.items())},
         },
         "sources": [
             {
@@ -80,7 +93,7 @@ def build_report() -> dict:
                 "relation": link.relation,
                 "rationale": link.rationale,
             }
-            for link in links
+            for link in link_rows
         ],
     }
 
@@ -110,7 +123,14 @@ class Command(BaseCommand):
             "Links by relation: "
             + ", ".join(f"{k} {v}" for k, v in counts["links_by_relation"].items())
         )
+        self.stdout.write(
+            f"Contradicts links across sources: {counts['contradicts_across_sources']}"
+        )
         self.stdout.write(f"Quotes not verbatim: {counts['quotes_not_verbatim']}")
+        self.stdout.write(
+            "Claims per seed file: "
+            + ", ".join(f"{k} {v}" for k, v in counts["claims_per_seed_file"].items())
+        )
         per_source: dict[str, set[int]] = {}
         for quote in report["quotes"]:
             per_source.setdefault(quote["source"], set()).add(quote["claim"])
