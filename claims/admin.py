@@ -238,6 +238,10 @@ class ClaimAdmin(SimpleHistoryAdmin):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
 
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        Claim.objects.filter(pk=form.instance.pk).refresh_search_text()
+
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         for instance in formset.save(commit=False):
             if isinstance(instance, ClaimLink) and instance.created_by_id is None:
@@ -307,6 +311,20 @@ class QuoteAdmin(SimpleHistoryAdmin):
         ("start", "end", "locator"),
         ("prefix", "suffix"),
     ]
+
+    def save_model(self, request: HttpRequest, obj: Quote, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        claims = {obj.claim_id, *([form.initial["claim"]] if form.initial.get("claim") else [])}
+        Claim.objects.filter(pk__in=claims).refresh_search_text()
+
+    def delete_model(self, request: HttpRequest, obj: Quote) -> None:
+        super().delete_model(request, obj)
+        Claim.objects.filter(pk=obj.claim_id).refresh_search_text()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        claims = list(queryset.values_list("claim_id", flat=True))
+        super().delete_queryset(request, queryset)
+        Claim.objects.filter(pk__in=claims).refresh_search_text()
 
     @admin.display(description="passage")
     def short_exact(self, obj: Quote) -> str:

@@ -165,3 +165,21 @@ def _not_found(text: str, quote: str) -> QuoteNotFound:
     start = origin[best.dest_start] if best.dest_start < len(origin) else len(text)
     end = origin[best.dest_end - 1] + 1 if best.dest_end > 0 else start
     return QuoteNotFound(text[start:end], best.score, start)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'\u201d\u2019)\]]*\s+|\n+")
+
+
+def sentence_context(text: str, start: int, end: int, limit: int = 400) -> tuple[str, str]:
+    """The sentence before a span (and the rest of its own) and the one after it."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    before_starts = [0, *(e for e in ends if e <= start)]
+    from_ = before_starts[-2] if len(before_starts) >= 2 else 0
+    after_ends = [e for e in ends if e > end] + [len(text)]
+    to = after_ends[1] if len(after_ends) >= 2 else after_ends[0]
+    before, after = text[from_:start], text[end:to]
+    if len(before) > limit:
+        before = "…" + before[-limit:]
+    if len(after) > limit:
+        after = after[:limit] + "…"
+    return before, after.rstrip()

@@ -119,6 +119,9 @@ class Topic(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("claims:topic-detail", args=[self.slug])
+
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
 
@@ -151,6 +154,9 @@ class Entity(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("claims:entity-detail", args=[self.slug])
+
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
 
@@ -180,6 +186,12 @@ class Claim(models.Model):
     topics = models.ManyToManyField(Topic, related_name="claims", blank=True)
     entities = models.ManyToManyField(Entity, related_name="claims", blank=True)
     note = models.TextField(blank=True, help_text="Editor's note, e.g. the basis of the date.")
+    search_text = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="Statement and quote text, indexed for full-text search "
+        "(kept in step by ClaimQuerySet.refresh_search_text()).",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -197,7 +209,7 @@ class Claim(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[topics, entities])
+    history = HistoricalRecords(m2m_fields=[topics, entities], excluded_fields=["search_text"])
     objects = ClaimQuerySet.as_manager()
 
     class Meta:
@@ -236,6 +248,11 @@ class Claim(models.Model):
     def event_date_display(self) -> str:
         """The event date at its real precision."""
         return format_partial_date(self.event_date, self.event_date_precision)
+
+    @property
+    def cited_sources(self) -> list[Source]:
+        """The distinct sources of the claim's (prefetched) quotes, in order."""
+        return list({q.source_id: q.source for q in self.quotes.all()}.values())
 
 
 class Quote(models.Model):

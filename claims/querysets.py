@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db import models
-from django.db.models import Count, Prefetch, Q
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.db import connections, models
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+
+from claims.textsearch import parse, to_fts5
+
+# Snippets mark matches with these control characters; templates escape the
+# text first and only then turn them into <mark> elements.
+MARK_START, MARK_END = "\x02", "\x03"
+SEARCH_CONFIG = "english"
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -25,11 +35,33 @@ class SourceQuerySet(models.QuerySet):
         """Look a source up by its slug (fixtures refer to sources this way)."""
         return self.get(slug=slug)
 
+    def with_published_claim_counts(self) -> SourceQuerySet:
+        """Annotate `claim_count`: published claims quoting the source."""
+        return self.annotate(
+            claim_count=Count(
+                "quotes__claim", filter=Q(quotes__claim__status="published"), distinct=True
+            )
+        )
+
 
 class SlugQuerySet(models.QuerySet):
     def get_by_natural_key(self, slug: str):
         """Look a row up by its slug (fixtures refer to it this way)."""
         return self.get(slug=slug)
+
+    def with_published_claim_counts(self) -> SlugQuerySet:
+        """Annotate `claim_count`: published claims tagged with the row."""
+        return self.annotate(
+            claim_count=Count("claims", filter=Q(claims__status="published"), distinct=True)
+        )
+
+    def facets_for(self, claims: models.QuerySet) -> SlugQuerySet:
+        """Rows tagged on any of `claims`, with `claim_count` among them, most first."""
+        return (
+            self.filter(claims__in=claims.order_by().values("pk"))
+            .annotate(claim_count=Count("claims", distinct=True))
+            .order_by("-claim_count", "name")
+        )
 
 
 class ClaimQuerySet(models.QuerySet):
@@ -48,6 +80,100 @@ class ClaimQuerySet(models.QuerySet):
     def for_source(self, slug: str) -> ClaimQuerySet:
         """Claims with at least one quote from the source `slug`."""
         return self.filter(quotes__source__slug=slug).distinct()
+
+    def visible(self) -> ClaimQuerySet:
+        """Claims that have a public page: published, or retracted with a notice."""
+        return self.filter(status__in=["published", "retracted"])
+
+    def search(self, query: str) -> ClaimQuerySet:
+        """Claims matching a web-search query, with `rank` and a marked `snippet`.
+
+        Plain words must all match, "quoted words" form a phrase, -word excludes
+        and `or` offers alternatives, on PostgreSQL and SQLite alike.
+        """
+        if not parse(query):
+            return self.none()
+        if connections[self.db].vendor == "postgresql":
+            terms = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+            vector = SearchVector("search_text", config=SEARCH_CONFIG)
+            return (
+                self.annotate(search_vector=vector)
+                .filter(search_vector=terms)
+                .annotate(
+                    rank=SearchRank(vector, terms),
+                    snippet=SearchHeadline(
+                        "search_text",
+                        terms,
+                        config=SEARCH_CONFIG,
+                        start_sel=MARK_START,
+                        stop_sel=MARK_END,
+                        max_words=30,
+                        min_words=12,
+                    ),
+                )
+            )
+        match, exclude = to_fts5(query)
+        matching = RawSQL(
+            "SELECT rowid FROM claims_claim_fts WHERE claims_claim_fts MATCH %s", [match]
+        )
+        if exclude:
+            return self.exclude(pk__in=matching).annotate(rank=Value(0.0), snippet=Value(""))
+        return self.filter(pk__in=matching).annotate(
+            rank=RawSQL(
+                "SELECT -bm25(claims_claim_fts) FROM claims_claim_fts "
+                "WHERE claims_claim_fts MATCH %s AND rowid = claims_claim.id",
+                [match],
+            ),
+            snippet=RawSQL(
+                "SELECT snippet(claims_claim_fts, 0, %s, %s, '…', 24) FROM claims_claim_fts "
+                "WHERE claims_claim_fts MATCH %s AND rowid = claims_claim.id",
+                [MARK_START, MARK_END, match],
+            ),
+        )
+
+    def with_public_link_counts(self) -> ClaimQuerySet:
+        """Annotate `contradiction_count` and `public_link_count` (published partners only)."""
+        from claims.models import ClaimLink
+
+        def count(**where) -> Coalesce:
+            out = ClaimLink.objects.filter(
+                from_claim=OuterRef("pk"), to_claim__status="published", **where
+            )
+            into = ClaimLink.objects.filter(
+                to_claim=OuterRef("pk"), from_claim__status="published", **where
+            )
+            return Coalesce(_count(out, "from_claim"), 0) + Coalesce(_count(into, "to_claim"), 0)
+
+        return self.annotate(
+            contradiction_count=count(relation="contradicts"), public_link_count=count()
+        )
+
+    def for_list(self) -> ClaimQuerySet:
+        """What a claim row shows: topics, cited sources and link badges."""
+        from claims.models import Quote
+
+        return self.with_public_link_counts().prefetch_related(
+            "topics",
+            Prefetch(
+                "quotes",
+                queryset=Quote.objects.select_related("source").order_by("source__title", "start"),
+            ),
+        )
+
+    def most_contested(self) -> ClaimQuerySet:
+        """Claims with the most contradicts links to published claims, most first."""
+        return (
+            self.with_public_link_counts()
+            .filter(contradiction_count__gt=0)
+            .order_by("-contradiction_count", F("event_date").desc(nulls_last=True), "pk")
+        )
+
+    def refresh_search_text(self) -> int:
+        """Recompute `search_text` (statement and quotes) for these claims."""
+        claims = list(self.prefetch_related("quotes"))
+        for claim in claims:
+            claim.search_text = "\n".join([claim.statement, *(q.exact for q in claim.quotes.all())])
+        return self.model.objects.bulk_update(claims, ["search_text"], batch_size=500)
 
     def with_counts(self) -> ClaimQuerySet:
         """Annotate `quote_count` and `link_count` (links in either direction)."""
@@ -77,6 +203,14 @@ class ClaimQuerySet(models.QuerySet):
         return changed
 
 
+def _count(queryset: models.QuerySet, group: str) -> Subquery:
+    """A correlated COUNT(*) of `queryset` grouped by `group`."""
+    return Subquery(
+        queryset.order_by().values(group).annotate(n=Count("pk")).values("n"),
+        output_field=IntegerField(),
+    )
+
+
 class QuoteQuerySet(models.QuerySet):
     def published(self) -> QuoteQuerySet:
         """Quotes of published claims."""
@@ -99,3 +233,21 @@ class ClaimLinkQuerySet(models.QuerySet):
     def for_relation(self, relation: str) -> ClaimLinkQuerySet:
         """Links of one relation type."""
         return self.filter(relation=relation)
+
+    def public(self) -> ClaimLinkQuerySet:
+        """Links whose two claims are both published."""
+        return self.filter(from_claim__status="published", to_claim__status="published")
+
+    def with_sides(self) -> ClaimLinkQuerySet:
+        """Both claims with their quotes, sources and topics, for side-by-side display."""
+        from claims.models import Quote
+
+        quotes = Prefetch(
+            "quotes", queryset=Quote.objects.select_related("source").order_by("start")
+        )
+        return self.select_related("from_claim", "to_claim").prefetch_related(
+            Prefetch("from_claim__quotes", queryset=quotes.queryset),
+            Prefetch("to_claim__quotes", queryset=quotes.queryset),
+            "from_claim__topics",
+            "to_claim__topics",
+        )

@@ -1,21 +1,237 @@
 from __future__ import annotations
 
-from django.views.generic import DetailView
+from collections import defaultdict
 
-from claims.models import Claim, Source
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.views.generic import DetailView, ListView, TemplateView
+from django_filters.views import FilterView
+
+from claims import anchoring, timeline
+from claims.filters import ClaimFilter, ContradictionFilter
+from claims.models import Claim, ClaimLink, Entity, Source, Topic
+from claims.rendering import Mark, claim_citation, highlight, source_citation
+
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+
+# How a link reads from the claim at its far end.
+INVERSE = {
+    "contradicts": "Contradicted by",
+    "duplicates": "Duplicated by",
+    "supports": "Supported by",
+    "qualifies": "Qualified by",
+    "updates": "Updated by",
+}
+FORWARD = {
+    "contradicts": "Contradicts",
+    "duplicates": "Duplicates",
+    "supports": "Supports",
+    "qualifies": "Qualifies",
+    "updates": "Updates",
+}
+
+
+class PageSizeMixin:
+    """Page size from `?per_page=`, capped; bad values fall back to the default."""
+
+    def get_paginate_by(self, queryset: QuerySet) -> int:
+        try:
+            size = int(self.request.GET.get("per_page", DEFAULT_PAGE_SIZE))
+        except ValueError:
+            return DEFAULT_PAGE_SIZE
+        return min(max(size, 1), MAX_PAGE_SIZE)
+
+
+class OverviewView(TemplateView):
+    """Counts, topics, the newest and the most contested claims."""
+
+    template_name = "claims/overview.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        published = Claim.objects.published()
+        return super().get_context_data(
+            claim_count=published.count(),
+            source_count=Source.objects.count(),
+            contradiction_count=ClaimLink.objects.public().for_relation("contradicts").count(),
+            topics=Topic.objects.with_published_claim_counts()
+            .filter(claim_count__gt=0)
+            .order_by("-claim_count", "name"),
+            newest=published.for_list().order_by("-created_at", "-pk")[:6],
+            contested=published.most_contested().for_list()[:6],
+            filter=ClaimFilter(queryset=Claim.objects.none()),
+            **kwargs,
+        )
+
+
+class ClaimListView(PageSizeMixin, FilterView):
+    """Published claims, filtered by the URL, with facet counts."""
+
+    filterset_class = ClaimFilter
+    queryset = Claim.objects.published().for_list()
+    template_name = "claims/claim_list.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        matching = self.object_list
+        context["topic_facets"] = Topic.objects.facets_for(matching)
+        context["entity_facets"] = Entity.objects.facets_for(matching)[:25]
+        context["selected_topics"] = self.request.GET.getlist("topic")
+        context["selected_entities"] = self.request.GET.getlist("entity")
+        return context
+
+
+class TopicClaimListView(ClaimListView):
+    """One topic's description, then its claims."""
+
+    template_name = "claims/topic_detail.html"
+
+    def get_queryset(self) -> QuerySet:
+        self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
+        return super().get_queryset().for_topic(self.topic.slug)
+
+    def get_context_data(self, **kwargs) -> dict:
+        return super().get_context_data(topic=self.topic, **kwargs)
+
+
+class EntityClaimListView(ClaimListView):
+    """One entity's description, then its claims."""
+
+    template_name = "claims/entity_detail.html"
+
+    def get_queryset(self) -> QuerySet:
+        self.entity = get_object_or_404(Entity, slug=self.kwargs["slug"])
+        return super().get_queryset().for_entity(self.entity.slug)
+
+    def get_context_data(self, **kwargs) -> dict:
+        return super().get_context_data(entity=self.entity, **kwargs)
 
 
 class ClaimDetailView(DetailView):
-    """A published or retracted claim; drafts and claims in review are 404."""
+    """A published claim, or a retracted one with a notice; others are 404."""
 
-    queryset = Claim.objects.filter(
-        status__in=[Claim.Status.PUBLISHED, Claim.Status.RETRACTED]
-    ).with_evidence()
+    queryset = Claim.objects.visible().with_evidence()
     template_name = "claims/claim_detail.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        claim = self.object
+        quotes = list(claim.quotes.all())
+        for quote in quotes:
+            quote.before, quote.after = anchoring.sentence_context(
+                quote.source.text, quote.start, quote.end
+            )
+            quote.citation = source_citation(quote.source, quote.locator)
+        links = (
+            ClaimLink.objects.public()
+            .filter(Q(from_claim=claim) | Q(to_claim=claim))
+            .with_sides()
+            .order_by("relation", "pk")
+        )
+        groups: dict[str, list] = defaultdict(list)
+        for link in links:
+            outgoing = link.from_claim_id == claim.pk
+            label = (
+                FORWARD[link.relation] if outgoing or link.is_symmetric else INVERSE[link.relation]
+            )
+            link.other = link.to_claim if outgoing else link.from_claim
+            groups[label].append(link)
+        permalink = self.request.build_absolute_uri(claim.get_absolute_url())
+        return super().get_context_data(
+            quotes=quotes,
+            link_groups=sorted(groups.items()),
+            permalink=permalink,
+            citation=claim_citation(claim, permalink, quotes),
+            **kwargs,
+        )
+
+
+class SourceListView(ListView):
+    """Every source with its number of published claims."""
+
+    queryset = Source.objects.with_published_claim_counts().order_by("seed_file", "seed_start")
+    template_name = "claims/source_list.html"
 
 
 class SourceDetailView(DetailView):
-    """A source's metadata and text."""
+    """The reading view: metadata, the text with published quotes marked, its claims."""
 
     queryset = Source.objects.all()
     template_name = "claims/source_detail.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        source = self.object
+        quotes = list(source.quotes.published().select_related("claim").order_by("start"))
+        marks = [
+            Mark(q.start, q.end, q.claim.get_absolute_url(), q.claim.statement, f"q{q.pk}")
+            for q in quotes
+        ]
+        claims = Claim.objects.published().filter(pk__in={q.claim_id for q in quotes}).for_list()
+        cited = Q(from_claim__quotes__source=source) | Q(to_claim__quotes__source=source)
+        contradictions = (
+            ClaimLink.objects.public()
+            .for_relation("contradicts")
+            .filter(pk__in=ClaimLink.objects.filter(cited).values("pk"))
+            .with_sides()
+        )
+        by_source: dict[Source, list] = defaultdict(list)
+        for link in contradictions:
+            mine = {q.source_id for q in link.from_claim.quotes.all()}
+            link.here, link.other = (
+                (link.from_claim, link.to_claim)
+                if source.pk in mine
+                else (link.to_claim, link.from_claim)
+            )
+            for other_source in {q.source for q in link.other.quotes.all()} - {source}:
+                by_source[other_source].append(link)
+        return super().get_context_data(
+            text_html=highlight(source.text, marks),
+            claims=claims,
+            disagreements=sorted(by_source.items(), key=lambda item: item[0].title),
+            citation=source_citation(source),
+            **kwargs,
+        )
+
+
+class ContradictionListView(PageSizeMixin, FilterView):
+    """Every contradicts link as a side-by-side pair."""
+
+    filterset_class = ContradictionFilter
+    queryset = ClaimLink.objects.public().for_relation("contradicts").with_sides()
+    template_name = "claims/contradiction_list.html"
+
+
+class TimelineView(FilterView):
+    """Published claims on a time axis (server-rendered SVG), with the list's filters."""
+
+    filterset_class = ClaimFilter
+    queryset = Claim.objects.published().filter(event_date__isnull=False).prefetch_related("topics")
+    template_name = "claims/timeline.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        claims = (
+            list(self.object_list[: timeline.MAX_POINTS]) if context["filter"].is_valid() else []
+        )
+        links = (
+            ClaimLink.objects.public()
+            .for_relation("contradicts")
+            .filter(from_claim__in=[c.pk for c in claims], to_claim__in=[c.pk for c in claims])
+        )
+        topics = list(Topic.objects.order_by("name"))
+        context["timeline"] = timeline.layout(
+            [
+                timeline.Point(
+                    id=c.pk,
+                    date=c.event_date,
+                    precision=c.event_date_precision,
+                    label=c.statement,
+                    topic=next((t.slug for t in c.topics.all()), ""),
+                    url=c.get_absolute_url(),
+                )
+                for c in claims
+            ],
+            [timeline.Edge(link.from_claim_id, link.to_claim_id) for link in links],
+            [(t.slug, t.name) for t in topics],
+        )
+        context["timeline_claims"] = sorted(claims, key=lambda c: (c.event_date, c.pk))
+        return context

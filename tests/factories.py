@@ -42,6 +42,8 @@ def make_claim(statement: str = "", *, topics=(), entities=(), **fields) -> Clai
     claim = Claim.objects.create(statement=statement or f"Claim {next(_counter)}.", **fields)
     claim.topics.add(*topics)
     claim.entities.add(*entities)
+    Claim.objects.filter(pk=claim.pk).refresh_search_text()
+    claim.refresh_from_db()
     return claim
 
 
@@ -50,6 +52,7 @@ def make_quote(claim: Claim, source: Source, passage: str, **hints) -> Quote:
     place_quote(quote, passage, **hints)
     quote.full_clean()
     quote.save()
+    Claim.objects.filter(pk=claim.pk).refresh_search_text()
     return quote
 
 

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from claims.evidence import Anchoring, reanchor
-from claims.models import Quote
+from claims.models import Claim, Quote
 
 
 class Command(BaseCommand):
@@ -20,6 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run: bool, **options) -> None:
         tally = dict.fromkeys(Anchoring, 0)
+        moved: list[int] = []
         with transaction.atomic():
             for quote in Quote.objects.for_report().iterator(chunk_size=500):
                 outcome = reanchor(quote, quote.source.text)
@@ -34,6 +35,8 @@ class Command(BaseCommand):
                     quote.save(
                         update_fields=["start", "end", "exact", "prefix", "suffix", "locator"]
                     )
+                    moved.append(quote.claim_id)
+            Claim.objects.filter(pk__in=moved).refresh_search_text()
         self.stdout.write(", ".join(f"{n} {outcome}" for outcome, n in tally.items()))
         if tally[Anchoring.ORPHANED]:
             raise CommandError(

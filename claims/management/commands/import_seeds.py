@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from claims.evidence import Anchoring, reanchor
-from claims.models import Source
+from claims.models import Claim, Source
 from claims.seeds import ManifestError, SeedSource, load_manifest
 
 METADATA = (
@@ -95,4 +95,5 @@ class Command(BaseCommand):
             )
         for quote in moved:
             quote.save(update_fields=["start", "end", "exact", "prefix", "suffix", "locator"])
+        Claim.objects.filter(quotes__in=moved).distinct().refresh_search_text()
         return len(moved)

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from claims.models import Claim, ClaimLink, Entity, Quote, Topic
 
@@ -31,4 +32,6 @@ class Command(BaseCommand):
                 f"(editors' changes are kept). Use --force to load them anyway."
             )
             return
-        call_command("loaddata", *files, verbosity=options["verbosity"])
+        with transaction.atomic():
+            call_command("loaddata", *files, verbosity=options["verbosity"])
+            Claim.objects.refresh_search_text()

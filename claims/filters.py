@@ -1,0 +1,177 @@
+"""The claim filters: one FilterSet serves the HTML list, the exports and the API."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import F, Q, QuerySet
+
+from claims.models import Claim, ClaimLink, Entity, Source, Topic
+
+MAX_QUERY_LENGTH = 200
+_PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+
+
+def parse_partial_date(value: str, *, end: bool) -> dt.date:
+    """`2022`, `2022-02` or `2022-02-24` as the first (or, with `end`, last) day it covers."""
+    match = _PARTIAL_DATE.fullmatch(value.strip())
+    if not match:
+        raise ValidationError(
+            "Enter a date as YYYY, YYYY-MM or YYYY-MM-DD, e.g. 2022 or 2022-02.",
+            code="invalid",
+        )
+    year, month, day = (int(part) if part else None for part in match.groups())
+    try:
+        if month is None:
+            return dt.date(year, 12, 31) if end else dt.date(year, 1, 1)
+        if day is None:
+            last = calendar.monthrange(year, month)[1] if 1 <= month <= 12 else 0
+            return dt.date(year, month, last if end else 1)
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValidationError(f"{value} is not a real date.", code="invalid") from None
+
+
+class PartialDateField(forms.CharField):
+    """A form field that accepts a year, a month or a day."""
+
+    def __init__(self, *, end: bool = False, **kwargs) -> None:
+        self.end = end
+        kwargs.setdefault("max_length", 10)
+        super().__init__(**kwargs)
+
+    def clean(self, value: str) -> dt.date | None:
+        value = super().clean(value)
+        return parse_partial_date(value, end=self.end) if value else None
+
+
+class PartialDateFilter(django_filters.Filter):
+    field_class = PartialDateField
+
+
+class SlugMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
+    """Several slugs, all of which must apply (each click on a facet narrows)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("to_field_name", "slug")
+        kwargs.setdefault("conjoined", True)
+        super().__init__(*args, **kwargs)
+
+
+SORTS = {
+    "newest": [F("event_date").desc(nulls_last=True), "-pk"],
+    "oldest": [F("event_date").asc(nulls_last=True), "pk"],
+    "relevance": ["-rank", F("event_date").desc(nulls_last=True), "-pk"],
+}
+
+
+class ClaimFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Search",
+        method="filter_search",
+        max_length=MAX_QUERY_LENGTH,
+        help_text='Words must all match; "quoted words" match as a phrase; -word excludes.',
+    )
+    topic = SlugMultipleChoiceFilter(
+        field_name="topics__slug", queryset=Topic.objects.all(), label="Topics"
+    )
+    entity = SlugMultipleChoiceFilter(
+        field_name="entities__slug", queryset=Entity.objects.all(), label="Entities"
+    )
+    source = django_filters.ModelChoiceFilter(
+        queryset=Source.objects.all(),
+        to_field_name="slug",
+        method="filter_source",
+        label="Source",
+    )
+    outlet = django_filters.CharFilter(method="filter_outlet", max_length=200, label="Outlet")
+    date_from = PartialDateFilter(
+        field_name="event_date",
+        lookup_expr="gte",
+        label="From",
+        help_text="YYYY, YYYY-MM or YYYY-MM-DD",
+    )
+    date_to = PartialDateFilter(
+        field_name="event_date",
+        lookup_expr="lte",
+        label="To",
+        help_text="YYYY, YYYY-MM or YYYY-MM-DD",
+        end=True,
+    )
+    relation = django_filters.ChoiceFilter(
+        choices=ClaimLink.Relation.choices, method="filter_relation", label="Has a link"
+    )
+    has_value = django_filters.BooleanFilter(
+        field_name="value", lookup_expr="isnull", exclude=True, label="States a quantity"
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=[
+            ("newest", "Newest first"),
+            ("oldest", "Oldest first"),
+            ("relevance", "Relevance"),
+        ],
+        method="filter_nothing",
+        label="Sort",
+        empty_label="Default",
+    )
+
+    class Meta:
+        model = Claim
+        fields: list[str] = []
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.search(value)
+
+    def filter_source(self, queryset: QuerySet, name: str, value: Source) -> QuerySet:
+        return queryset.filter(pk__in=Claim.objects.filter(quotes__source=value).values("pk"))
+
+    def filter_outlet(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        cited = Claim.objects.filter(quotes__source__outlet__iexact=value.strip())
+        return queryset.filter(pk__in=cited.values("pk"))
+
+    def filter_relation(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        linked = ClaimLink.objects.public().filter(relation=value)
+        return queryset.filter(
+            Q(pk__in=linked.values("from_claim")) | Q(pk__in=linked.values("to_claim"))
+        )
+
+    def filter_nothing(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset  # ordering is applied once every filter has run
+
+    def clean_sort(self) -> str:
+        """The effective sort: relevance by default when searching, else newest."""
+        data = self.form.cleaned_data
+        sort = data.get("sort") or ("relevance" if data.get("q") else "newest")
+        return "newest" if sort == "relevance" and not data.get("q") else sort
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        return super().filter_queryset(queryset).order_by(*SORTS[self.clean_sort()])
+
+
+class ContradictionFilter(django_filters.FilterSet):
+    """Contradicts links where either claim matches."""
+
+    topic = django_filters.ModelChoiceFilter(
+        queryset=Topic.objects.all(), to_field_name="slug", method="filter_side", label="Topic"
+    )
+    entity = django_filters.ModelChoiceFilter(
+        queryset=Entity.objects.all(), to_field_name="slug", method="filter_side", label="Entity"
+    )
+    source = django_filters.ModelChoiceFilter(
+        queryset=Source.objects.all(), to_field_name="slug", method="filter_side", label="Source"
+    )
+
+    class Meta:
+        model = ClaimLink
+        fields: list[str] = []
+
+    _PATHS = {"topic": "topics", "entity": "entities", "source": "quotes__source"}
+
+    def filter_side(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        claims = Claim.objects.filter(**{self._PATHS[name]: value}).values("pk")
+        return queryset.filter(Q(from_claim__in=claims) | Q(to_claim__in=claims))

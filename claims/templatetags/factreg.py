@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from django import template
+from django.http import QueryDict
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from claims.querysets import MARK_END, MARK_START
+
+register = template.Library()
+
+
+@register.filter
+def marked(snippet: str) -> SafeString:
+    """Escape a search snippet, then show its matches as <mark>."""
+    html = escape(snippet).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+    return mark_safe(html)  # noqa: S308 - escaped above
+
+
+@register.simple_tag(takes_context=True)
+def toggle(context, key: str, value: str) -> str:
+    """The current query string with `value` added to or removed from `key`; page reset."""
+    params: QueryDict = context["request"].GET.copy()
+    values = params.getlist(key)
+    params.setlist(key, [v for v in values if v != value] if value in values else [*values, value])
+    params.pop("page", None)
+    return "?" + params.urlencode() if params else "?"
+
+
+@register.filter
+def selected(request, key: str) -> list[str]:
+    """The values of `key` in the request's query string."""
+    return request.GET.getlist(key)
+
+
+@register.filter
+def add_pair(first, second) -> tuple:
+    """Two things as a pair, for templates that show them side by side."""
+    return (first, second)
