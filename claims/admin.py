@@ -37,7 +37,15 @@ class EntityAdmin(SimpleHistoryAdmin):
 
 @admin.register(Source)
 class SourceAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "author", "outlet", "published_display", "kind", "seed_file"]
+    list_display = [
+        "title",
+        "author",
+        "outlet",
+        "published_display",
+        "kind",
+        "seed_file",
+        "public_page",
+    ]
     list_filter = ["kind", "outlet", "seed_file"]
     search_fields = ["title", "author", "outlet", "slug"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -71,6 +79,10 @@ class SourceAdmin(SimpleHistoryAdmin):
             },
         ),
     ]
+
+    @admin.display(description="public page")
+    def public_page(self, obj: Source) -> SafeString:
+        return format_html('<a href="{}">view</a>', obj.get_absolute_url())
 
     @admin.display(description="published", ordering="published")
     def published_display(self, obj: Source) -> str:
@@ -161,6 +173,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
         "quote_count",
         "link_count",
         "updated_by",
+        "public_page",
     ]
     list_display_links = ["id", "short_statement"]
     list_filter = [
@@ -208,6 +221,12 @@ class ClaimAdmin(SimpleHistoryAdmin):
     @admin.display(description="statement", ordering="statement")
     def short_statement(self, obj: Claim) -> str:
         return obj.statement if len(obj.statement) <= 110 else obj.statement[:107] + "…"
+
+    @admin.display(description="public page")
+    def public_page(self, obj: Claim) -> SafeString | str:
+        if obj.status in (Claim.Status.PUBLISHED, Claim.Status.RETRACTED):
+            return format_html('<a href="{}">view</a>', obj.get_absolute_url())
+        return "not public"
 
     @admin.display(description="quotes", ordering="quote_count")
     def quote_count(self, obj: Claim) -> int:

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 
 import django_filters
+import django_filters.fields
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
@@ -54,8 +55,17 @@ class PartialDateFilter(django_filters.Filter):
     field_class = PartialDateField
 
 
+class SlugMultipleChoiceField(django_filters.fields.ModelMultipleChoiceField):
+    """Ignores empty values such as `?topic=` from hand-edited URLs."""
+
+    def clean(self, value):
+        return super().clean([v for v in value or [] if v not in ("", None)])
+
+
 class SlugMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
     """Several slugs, all of which must apply (each click on a facet narrows)."""
+
+    field_class = SlugMultipleChoiceField
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("to_field_name", "slug")

@@ -92,7 +92,7 @@ class ClaimQuerySet(models.QuerySet):
         and `or` offers alternatives, on PostgreSQL and SQLite alike.
         """
         if not parse(query):
-            return self.none()
+            return self.annotate(rank=Value(0.0), snippet=Value("")).none()
         if connections[self.db].vendor == "postgresql":
             terms = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
             vector = SearchVector("search_text", config=SEARCH_CONFIG)

@@ -39,3 +39,160 @@ def reviewer(db) -> User:
     user = User.objects.create_user("rita", password="x", is_staff=True)
     user.groups.add(Group.objects.get(name="Reviewers"))
     return user
+
+
+ALPHA_TEXT = (
+    "Lukoil currently owns 20 % of Azerbaijan’s largest gas field, Shah Deniz.\n"
+    "The relationship between Baku and Moscow is thriving, the author argues.\n"
+    "Peacekeeping troops were deployed to Karabakh after the war.\n"
+)
+BETA_TEXT = (
+    "Relations continue to deteriorate sharply.\n"
+    "Russian drones struck a SOCAR oil depot near Odesa.\n"
+    "In 2010 the balance of power was still Azerbaijan’s central theme.\n"
+)
+
+
+@pytest.fixture
+def public_registry(db) -> dict:
+    """A small registry: three published claims, one of each other status, and links."""
+    import datetime as dt
+
+    from tests.factories import (
+        make_claim,
+        make_entity,
+        make_link,
+        make_quote,
+        make_source,
+        make_topic,
+    )
+
+    alpha = make_source(
+        slug="alpha",
+        title="Alpha article",
+        text=ALPHA_TEXT,
+        author="Ann Author",
+        outlet="Outlet A",
+        published=dt.date(2023, 1, 1),
+        published_precision="year",
+    )
+    beta = make_source(slug="beta", title="Beta article", text=BETA_TEXT, outlet="Outlet B")
+    energy = make_topic("energy", name="Energy", description="Oil and gas.")
+    military = make_topic("military", name="Military")
+    lukoil = make_entity("lukoil", name="Lukoil", kind="company")
+    russia = make_entity("russia", name="Russia", kind="country")
+    stake = make_claim(
+        "Lukoil owns a fifth of Shah Deniz.",
+        topics=[energy],
+        entities=[lukoil],
+        status="published",
+        event_date=dt.date(2022, 2, 22),
+        event_date_precision="day",
+        value=20,
+        unit="percent",
+    )
+    decline = make_claim(
+        "Relations between Azerbaijan and Russia are deteriorating.",
+        topics=[military],
+        entities=[russia],
+        status="published",
+        event_date=dt.date(2023, 10, 1),
+        event_date_precision="month",
+    )
+    balance = make_claim(
+        "Azerbaijan kept a balance of power between the great powers.",
+        topics=[energy, military],
+        entities=[russia],
+        status="published",
+        event_date=dt.date(2010, 1, 1),
+        event_date_precision="year",
+    )
+    draft = make_claim("A draft about Lukoil that is not public.", topics=[energy])
+    review = make_claim("A claim in review about Lukoil.", topics=[energy], status="review")
+    retracted = make_claim("A retracted claim about thriving ties.", status="retracted")
+    make_quote(stake, alpha, "Lukoil currently owns 20 % of Azerbaijan’s largest gas field")
+    make_quote(decline, beta, "Relations continue to deteriorate sharply.")
+    make_quote(balance, beta, "the balance of power was still Azerbaijan’s central theme")
+    make_quote(draft, alpha, "Shah Deniz")
+    make_quote(retracted, alpha, "The relationship between Baku and Moscow is thriving")
+    contradiction = make_link(
+        stake, decline, "contradicts", rationale="One sees a stake, the other a decline."
+    )
+    support = make_link(balance, stake, "supports", rationale="Both describe energy ties.")
+    hidden = make_link(stake, retracted, "contradicts", rationale="Links to a retracted claim.")
+    make_link(decline, draft, "qualifies", rationale="Links to a draft claim.")
+    return {
+        "alpha": alpha,
+        "beta": beta,
+        "energy": energy,
+        "military": military,
+        "lukoil": lukoil,
+        "russia": russia,
+        "stake": stake,
+        "decline": decline,
+        "balance": balance,
+        "draft": draft,
+        "review": review,
+        "retracted": retracted,
+        "contradiction": contradiction,
+        "support": support,
+        "hidden": hidden,
+    }
+
+
+@pytest.fixture
+def large_registry(db) -> dict:
+    """250 published claims with quotes, topics, entities and links, built in bulk."""
+    import datetime as dt
+
+    from claims.models import Claim, ClaimLink, Entity, Quote, Topic
+    from claims.seeds import sha256
+
+    text = "".join(f"Sentence number {n} says something checkable.\n" for n in range(300))
+    sources = [
+        Source.objects.create(
+            slug=f"bulk-{n}", title=f"Bulk source {n}", text=text, text_sha256=sha256(text)
+        )
+        for n in range(5)
+    ]
+    topics = [Topic.objects.create(slug=f"topic-{n}", name=f"Topic {n}") for n in range(10)]
+    entities = [Entity.objects.create(slug=f"entity-{n}", name=f"Entity {n}") for n in range(20)]
+    claims = Claim.objects.bulk_create(
+        Claim(
+            statement=f"Bulk claim {n} about gas.",
+            status="published",
+            event_date=dt.date(2000 + n % 25, 1 + n % 12, 1),
+            event_date_precision="month",
+        )
+        for n in range(250)
+    )
+    Topic.claims.through.objects.bulk_create(
+        Topic.claims.through(claim_id=c.pk, topic_id=topics[n % 10].pk)
+        for n, c in enumerate(claims)
+    )
+    Entity.claims.through.objects.bulk_create(
+        Entity.claims.through(claim_id=c.pk, entity_id=entities[(n + k) % 20].pk)
+        for n, c in enumerate(claims)
+        for k in range(2)
+    )
+    quotes = []
+    for n, claim in enumerate(claims):
+        exact = f"Sentence number {n} says something checkable."
+        start = text.index(exact + "\n")
+        quotes.append(
+            Quote(
+                claim=claim, source=sources[n % 5], exact=exact, start=start, end=start + len(exact)
+            )
+        )
+    Quote.objects.bulk_create(quotes)
+    ClaimLink.objects.bulk_create(
+        ClaimLink(
+            from_claim=claims[n],
+            to_claim=claims[n + 1],
+            relation="contradicts" if n % 2 else "supports",
+            rationale="Bulk link.",
+        )
+        for n in range(0, 249, 3)
+    )
+    Claim.objects.refresh_search_text()
+    return {"claims": claims, "sources": sources, "topics": topics, "entities": entities}

@@ -1,0 +1,273 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from claims.models import Claim
+
+
+def _statements(response) -> list[str]:
+    return [claim.statement for claim in response.context["object_list"]]
+
+
+def test_overview_shows_counts_topics_newest_and_most_contested(client, public_registry):
+    response = client.get(reverse("claims:overview"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["claim_count"] == 3
+    assert response.context["contradiction_count"] == 1
+    assert [(t.slug, t.claim_count) for t in response.context["topics"]] == [
+        ("energy", 2),
+        ("military", 2),
+    ]
+    assert [c.pk for c in response.context["contested"]] == [
+        public_registry["decline"].pk,
+        public_registry["stake"].pk,
+    ]
+    assert "A draft about Lukoil" not in html
+    assert 'role="search"' in html
+
+
+def test_claim_list_shows_only_published_claims_newest_first(client, public_registry):
+    response = client.get(reverse("claims:claim-list"))
+    assert _statements(response) == [
+        "Relations between Azerbaijan and Russia are deteriorating.",
+        "Lukoil owns a fifth of Shah Deniz.",
+        "Azerbaijan kept a balance of power between the great powers.",
+    ]
+
+
+def test_claim_rows_show_date_topics_sources_and_contradiction_badges(client, public_registry):
+    html = client.get(reverse("claims:claim-list")).content.decode()
+    assert '<time datetime="2022-02-22">2022-02-22</time>' in html
+    assert '<time datetime="2023-10">2023-10</time>' in html
+    assert "1 contradiction</span>" in html
+    assert '<a href="/sources/alpha/">Alpha article</a>' in html
+    assert '<a class="tag" href="/topics/energy/">Energy</a>' in html
+
+
+def test_links_to_unpublished_claims_are_not_counted(client, public_registry):
+    response = client.get(reverse("claims:claim-list"))
+    stake = next(c for c in response.context["object_list"] if c.pk == public_registry["stake"].pk)
+    assert (stake.contradiction_count, stake.public_link_count) == (1, 2)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"topic": "energy"}, {"stake", "balance"}),
+        ({"topic": ["energy", "military"]}, {"balance"}),
+        ({"entity": "russia"}, {"decline", "balance"}),
+        ({"entity": ["russia", "lukoil"]}, set()),
+        ({"source": "alpha"}, {"stake"}),
+        ({"outlet": "outlet b"}, {"decline", "balance"}),
+        ({"date_from": "2022"}, {"stake", "decline"}),
+        ({"date_from": "2022-03"}, {"decline"}),
+        ({"date_to": "2022-02"}, {"stake", "balance"}),
+        ({"date_to": "2022-02-21"}, {"balance"}),
+        ({"date_from": "2010", "date_to": "2010"}, {"balance"}),
+        ({"relation": "contradicts"}, {"stake", "decline"}),
+        ({"relation": "supports"}, {"stake", "balance"}),
+        ({"relation": "qualifies"}, set()),
+        ({"has_value": "true"}, {"stake"}),
+        ({"has_value": "false"}, {"decline", "balance"}),
+        ({"q": "Shah Deniz"}, {"stake"}),
+        ({"topic": "energy", "date_from": "2020", "q": "Lukoil"}, {"stake"}),
+        ({"entity": "russia", "source": "beta", "relation": "contradicts"}, {"decline"}),
+    ],
+)
+def test_claim_list_filters(client, public_registry, params, expected):
+    response = client.get(reverse("claims:claim-list"), params)
+    assert response.status_code == 200
+    assert response.context["filter"].is_valid()
+    names = {key for key, obj in public_registry.items() if isinstance(obj, Claim)}
+    found = {key for key in names if public_registry[key] in response.context["object_list"]}
+    assert found == expected
+
+
+def test_sort_orders_oldest_first_and_by_relevance(client, public_registry):
+    oldest = client.get(reverse("claims:claim-list"), {"sort": "oldest"})
+    assert _statements(oldest)[0] == "Azerbaijan kept a balance of power between the great powers."
+    relevant = client.get(reverse("claims:claim-list"), {"q": "Azerbaijan"})
+    assert relevant.context["filter"].clean_sort() == "relevance"
+
+
+def test_facet_counts_follow_the_current_filter(client, public_registry):
+    response = client.get(reverse("claims:claim-list"), {"entity": "russia"})
+    assert [(t.slug, t.claim_count) for t in response.context["topic_facets"]] == [
+        ("military", 2),
+        ("energy", 1),
+    ]
+    assert [(e.slug, e.claim_count) for e in response.context["entity_facets"]] == [("russia", 2)]
+
+
+def test_facet_links_toggle_their_value_and_keep_other_filters(client, public_registry):
+    html = client.get(
+        reverse("claims:claim-list"), {"entity": "russia", "topic": "energy", "page": "1"}
+    ).content.decode()
+    assert 'href="?entity=russia&amp;topic=energy&amp;topic=military"' in html
+    assert 'href="?entity=russia" aria-current="true"' in html
+    assert 'href="?topic=energy" aria-current="true"' in html
+
+
+def test_pagination_uses_page_and_page_size_from_the_url(client, public_registry):
+    response = client.get(reverse("claims:claim-list"), {"per_page": "2", "page": "2"})
+    assert response.context["paginator"].num_pages == 2
+    assert _statements(response) == ["Azerbaijan kept a balance of power between the great powers."]
+    assert 'href="?per_page=2&amp;page=1"' in response.content.decode()
+
+
+def test_claim_page_shows_statement_facts_quotes_in_context_and_citation(client, public_registry):
+    stake = public_registry["stake"]
+    response = client.get(stake.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>Lukoil owns a fifth of Shah Deniz.</h1>" in html
+    assert "20 percent" in html
+    assert '<a class="tag" href="/entities/lukoil/">Lukoil</a>' in html
+    assert "<mark>Lukoil currently owns 20 % of Azerbaijan’s largest gas field</mark>" in html
+    assert '<span class="context">, Shah Deniz.\nThe relationship between Baku' in html
+    assert "Ann Author, “Alpha article”, Outlet A, 2023, para. 1" in html
+    assert f"http://testserver/claims/{stake.pk}/" in html
+    assert "Last changed" in html
+
+
+def test_claim_page_groups_links_and_hides_unpublished_partners(client, public_registry):
+    stake = public_registry["stake"]
+    response = client.get(stake.get_absolute_url())
+    groups = {
+        label: [link.other.pk for link in links] for label, links in response.context["link_groups"]
+    }
+    assert groups == {
+        "Contradicts": [public_registry["decline"].pk],
+        "Supported by": [public_registry["balance"].pk],
+    }
+    html = response.content.decode()
+    assert "One sees a stake, the other a decline." in html
+    assert "Links to a retracted claim." not in html
+    assert f'href="/sources/beta/#q{public_registry["decline"].quotes.get().pk}"' in html
+
+
+def test_symmetric_link_reads_the_same_from_the_other_claim(client, public_registry):
+    response = client.get(public_registry["decline"].get_absolute_url())
+    labels = [label for label, _ in response.context["link_groups"]]
+    assert labels == ["Contradicts"]
+
+
+@pytest.mark.parametrize("status", ["draft", "review"])
+def test_unpublished_claims_have_no_public_page(client, public_registry, status):
+    claim = public_registry[status]
+    assert client.get(claim.get_absolute_url()).status_code == 404
+
+
+def test_retracted_claim_shows_a_notice(client, public_registry):
+    response = client.get(public_registry["retracted"].get_absolute_url())
+    assert response.status_code == 200
+    assert "<strong>Retracted.</strong> The editors have withdrawn this claim" in (
+        response.content.decode()
+    )
+
+
+def test_source_list_counts_published_claims(client, public_registry):
+    response = client.get(reverse("claims:source-list"))
+    counts = {source.slug: source.claim_count for source in response.context["object_list"]}
+    assert counts == {"alpha": 1, "beta": 2}
+
+
+def test_reading_view_highlights_published_quotes_only(client, public_registry):
+    alpha = public_registry["alpha"]
+    response = client.get(alpha.get_absolute_url())
+    html = response.content.decode()
+    quote = public_registry["stake"].quotes.get()
+    assert (
+        f'<mark id="q{quote.pk}"><a href="/claims/{public_registry["stake"].pk}/" '
+        f'title="Lukoil owns a fifth of Shah Deniz.">'
+        "Lukoil currently owns 20 % of Azerbaijan’s largest gas field</a></mark>"
+    ) in html
+    assert html.count("<mark") == 1
+    assert [c.pk for c in response.context["claims"]] == [public_registry["stake"].pk]
+
+
+def test_reading_view_groups_disagreements_by_the_other_source(client, public_registry):
+    response = client.get(public_registry["alpha"].get_absolute_url())
+    ((other, links),) = response.context["disagreements"]
+    assert other.slug == "beta"
+    assert [link.pk for link in links] == [public_registry["contradiction"].pk]
+    assert "Where other sources disagree" in response.content.decode()
+
+
+def test_contradictions_page_shows_pairs_side_by_side(client, public_registry):
+    response = client.get(reverse("claims:contradiction-list"))
+    html = response.content.decode()
+    assert [link.pk for link in response.context["object_list"]] == [
+        public_registry["contradiction"].pk
+    ]
+    assert html.count('class="side"') == 2
+    assert "One sees a stake, the other a decline." in html
+
+
+@pytest.mark.parametrize(
+    ("params", "count"),
+    [
+        ({"topic": "military"}, 1),
+        ({"topic": "energy"}, 1),
+        ({"entity": "lukoil"}, 1),
+        ({"source": "beta"}, 1),
+        ({"source": "alpha", "topic": "energy"}, 1),
+        ({"entity": "lukoil", "topic": "military"}, 1),
+    ],
+)
+def test_contradictions_filter_by_either_side(client, public_registry, params, count):
+    response = client.get(reverse("claims:contradiction-list"), params)
+    assert response.context["paginator"].count == count
+
+
+def test_contradictions_filter_can_match_nothing(client, public_registry, db):
+    from tests.factories import make_topic
+
+    make_topic("history")
+    response = client.get(reverse("claims:contradiction-list"), {"topic": "history"})
+    assert response.context["paginator"].count == 0
+    assert "No contradictions match these filters." in response.content.decode()
+
+
+def test_topic_page_shows_description_and_its_claims(client, public_registry):
+    response = client.get(reverse("claims:topic-detail", args=["energy"]))
+    html = response.content.decode()
+    assert "Oil and gas." in html
+    assert set(_statements(response)) == {
+        "Lukoil owns a fifth of Shah Deniz.",
+        "Azerbaijan kept a balance of power between the great powers.",
+    }
+
+
+def test_topic_page_accepts_the_list_filters(client, public_registry):
+    response = client.get(reverse("claims:topic-detail", args=["energy"]), {"date_from": "2020"})
+    assert _statements(response) == ["Lukoil owns a fifth of Shah Deniz."]
+
+
+def test_entity_page_shows_kind_and_its_claims(client, public_registry):
+    response = client.get(reverse("claims:entity-detail", args=["lukoil"]))
+    assert "Company" in response.content.decode()
+    assert _statements(response) == ["Lukoil owns a fifth of Shah Deniz."]
+
+
+@pytest.mark.parametrize("name", ["claims:topic-detail", "claims:entity-detail"])
+def test_unknown_topic_or_entity_is_404(client, public_registry, name):
+    assert client.get(reverse(name, args=["no-such-thing"])).status_code == 404
+
+
+def test_pages_use_no_external_assets(client, public_registry):
+    for url in ["/", "/claims/", "/sources/alpha/", "/contradictions/", "/timeline/"]:
+        html = client.get(url).content.decode()
+        assert "https://" not in html.replace("https://testserver", ""), url
+        assert "<script" not in html, url
+
+
+def test_admin_links_to_public_pages(client, public_registry, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", "r@example.org", "x")
+    client.force_login(admin)
+    html = client.get(reverse("admin:claims_claim_changelist")).content.decode()
+    assert f'<a href="/claims/{public_registry["stake"].pk}/">view</a>' in html
+    html = client.get(reverse("admin:claims_source_changelist")).content.decode()
+    assert '<a href="/sources/alpha/">view</a>' in html
