@@ -3,12 +3,14 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
+from claims.exports import citations_response
 from claims.forms import ClaimLinkForm, QuoteForm
 from claims.models import Claim, ClaimLink, Entity, Quote, Source, Topic
 
@@ -213,7 +215,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
             },
         ),
     ]
-    actions = ["send_to_review", "publish", "retract"]
+    actions = ["send_to_review", "publish", "retract", "export_citations"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).with_counts()
@@ -302,6 +304,16 @@ class ClaimAdmin(SimpleHistoryAdmin):
                 f"{skipped} claim(s) not published: a claim needs a quote and a topic first.",
                 messages.WARNING,
             )
+
+    @admin.action(description="Export citations (CSV)", permissions=["view"])
+    def export_citations(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        return citations_response(
+            Claim.objects.filter(pk__in=queryset.values("pk")),
+            base_url=request.build_absolute_uri("/").rstrip("/"),
+            now=timezone.now(),
+            bom=False,
+            public=False,
+        )
 
     @admin.action(description="Retract selected claims", permissions=["retract"])
     def retract(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -35,6 +35,14 @@ class SourceQuerySet(models.QuerySet):
         """Look a source up by its slug (fixtures refer to sources this way)."""
         return self.get(slug=slug)
 
+    def behind(self, claims: models.QuerySet) -> SourceQuerySet:
+        """Sources quoted by any of `claims`."""
+        from claims.models import Quote
+
+        return self.filter(
+            pk__in=Quote.objects.filter(claim__in=claims.values("pk")).values("source")
+        )
+
     def with_published_claim_counts(self) -> SourceQuerySet:
         """Annotate `claim_count`: published claims quoting the source."""
         return self.annotate(
@@ -215,6 +223,39 @@ class QuoteQuerySet(models.QuerySet):
     def published(self) -> QuoteQuerySet:
         """Quotes of published claims."""
         return self.filter(claim__status="published")
+
+    def for_citations(self, claims: models.QuerySet) -> QuoteQuerySet:
+        """One tuple per quote of `claims`: the claim, quote and source columns a citation needs."""
+        return (
+            self.filter(claim__in=claims.values("pk"))
+            .order_by(
+                F("claim__event_date").desc(nulls_last=True),
+                "-claim_id",
+                "source__title",
+                "start",
+                "pk",
+            )
+            .values_list(
+                "claim_id",
+                "claim__statement",
+                "claim__status",
+                "claim__event_date",
+                "claim__event_date_precision",
+                "claim__value",
+                "claim__unit",
+                "exact",
+                "start",
+                "end",
+                "locator",
+                "source__title",
+                "source__author",
+                "source__outlet",
+                "source__published",
+                "source__published_precision",
+                "source__url",
+                "source__slug",
+            )
+        )
 
     def for_report(self) -> QuoteQuerySet:
         """Quotes with the source columns a report needs, in a stable order."""

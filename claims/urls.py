@@ -1,12 +1,33 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from claims import views
+from claims import api, views
+
+
+class ReferenceFormat:
+    """The reference formats the source export writes."""
+
+    regex = "ris|bib|json"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ReferenceFormat, "refformat")
 
 app_name = "claims"
 
 urlpatterns = [
     path("", views.OverviewView.as_view(), name="overview"),
     path("claims/", views.ClaimListView.as_view(), name="claim-list"),
+    path("claims/export.csv", views.CitationExportView.as_view(), name="citation-export"),
+    path(
+        "sources/export.<refformat:format>",
+        views.SourceReferenceExportView.as_view(),
+        name="source-export",
+    ),
     path("claims/<int:pk>/", views.ClaimDetailView.as_view(), name="claim-detail"),
     path("sources/", views.SourceListView.as_view(), name="source-list"),
     path("sources/<slug:slug>/", views.SourceDetailView.as_view(), name="source-detail"),
@@ -14,4 +35,8 @@ urlpatterns = [
     path("topics/<slug:slug>/", views.TopicClaimListView.as_view(), name="topic-detail"),
     path("entities/<slug:slug>/", views.EntityClaimListView.as_view(), name="entity-detail"),
     path("timeline/", views.TimelineView.as_view(), name="timeline"),
+    path("api/claims/", api.ClaimListApiView.as_view(), name="api-claims"),
+    path("api/claims/<int:pk>/", api.ClaimApiView.as_view(), name="api-claim"),
+    path("api/sources/<slug:slug>/", api.SourceApiView.as_view(), name="api-source"),
+    path("api/<path:rest>", api.not_found, name="api-not-found"),
 ]

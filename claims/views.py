@@ -3,11 +3,13 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db.models import Q, QuerySet
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from claims import anchoring, timeline
+from claims import anchoring, exports, references, timeline
 from claims.filters import ClaimFilter, ContradictionFilter
 from claims.models import Claim, ClaimLink, Entity, Source, Topic
 from claims.rendering import Mark, claim_citation, highlight, source_citation
@@ -234,3 +236,59 @@ class TimelineView(FilterView):
         )
         context["timeline_claims"] = sorted(claims, key=lambda c: (c.event_date, c.pk))
         return context
+
+
+class FilteredExportMixin:
+    """Run the claim filters of the URL; bad filters are a 400 that names them."""
+
+    filterset_class = ClaimFilter
+    queryset = Claim.objects.published()
+
+    def filtered_claims(self) -> QuerySet | HttpResponse:
+        filterset = self.get_filterset(self.get_filterset_class())
+        if filterset.is_bound and not filterset.is_valid():
+            problems = "; ".join(
+                f"{field}: {' '.join(errors)}" for field, errors in filterset.errors.items()
+            )
+            return HttpResponseBadRequest(
+                f"Invalid filters: {problems}\n", content_type="text/plain; charset=utf-8"
+            )
+        return filterset.qs
+
+    def base_url(self) -> str:
+        return self.request.build_absolute_uri("/").rstrip("/")
+
+
+class CitationExportView(FilteredExportMixin, FilterView):
+    """The citations (one row per quote) behind the claim list's filters, as streamed CSV."""
+
+    def get(self, request, *args, **kwargs) -> HttpResponse:
+        claims = self.filtered_claims()
+        if isinstance(claims, HttpResponse):
+            return claims
+        return exports.citations_response(
+            claims, base_url=self.base_url(), now=timezone.now(), bom=request.GET.get("bom") == "1"
+        )
+
+
+class SourceReferenceExportView(FilteredExportMixin, FilterView):
+    """The sources behind the claim list's filters as RIS, BibTeX or CSL-JSON."""
+
+    formats = {
+        "ris": (references.to_ris, "application/x-research-info-systems"),
+        "bib": (references.to_bibtex, "application/x-bibtex"),
+        "json": (references.to_csl_json, "application/vnd.citationstyles.csl+json"),
+    }
+
+    def get(self, request, *args, **kwargs) -> HttpResponse:
+        claims = self.filtered_claims()
+        if isinstance(claims, HttpResponse):
+            return claims
+        render, content_type = self.formats[self.kwargs["format"]]
+        sources = Source.objects.behind(claims).order_by("seed_file", "seed_start", "slug")
+        response = HttpResponse(
+            render(sources, self.base_url()), content_type=f"{content_type}; charset=utf-8"
+        )
+        name = f"factreg-sources-{timezone.now().date().isoformat()}.{self.kwargs['format']}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import template
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -25,6 +26,19 @@ def toggle(context, key: str, value: str) -> str:
     params.setlist(key, [v for v in values if v != value] if value in values else [*values, value])
     params.pop("page", None)
     return "?" + params.urlencode() if params else "?"
+
+
+@register.simple_tag(takes_context=True)
+def export_url(context, name: str, format: str = "", **fixed: str) -> str:  # noqa: A002
+    """An export URL carrying the page's filters (without its pagination), plus `fixed`."""
+    params: QueryDict = context["request"].GET.copy()
+    for key in ("page", "per_page"):
+        params.pop(key, None)
+    for key, value in fixed.items():
+        if value and value not in params.getlist(key):
+            params.appendlist(key, value)
+    url = reverse(name, kwargs={"format": format} if format else None)
+    return f"{url}?{params.urlencode()}" if params else url
 
 
 @register.filter

@@ -1,0 +1,139 @@
+"""Reference exports of sources: RIS (rispy), BibTeX (bibtexparser) and CSL-JSON.
+
+Types follow the mappings Zotero reads: academic → article-journal / JOUR /
+@article; news and op-eds → article-newspaper / NEWS / @article; analysis →
+report / RPRT / @techreport. Dates keep their real precision, and unknown
+metadata is left out rather than guessed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+import bibtexparser
+import rispy
+from bibtexparser import middlewares, model
+
+from claims.models import Source
+
+CSL_TYPES = {
+    "academic": "article-journal",
+    "news": "article-newspaper",
+    "op-ed": "article-newspaper",
+    "analysis": "report",
+}
+RIS_TYPES = {"academic": "JOUR", "news": "NEWS", "op-ed": "NEWS", "analysis": "RPRT"}
+BIBTEX_TYPES = {
+    "academic": "article",
+    "news": "article",
+    "op-ed": "article",
+    "analysis": "techreport",
+}
+BIBTEX_CONTAINER = {"article": "journal", "techreport": "institution"}
+
+
+def date_parts(source: Source) -> list[int]:
+    """[year], [year, month] or [year, month, day], as precise as the source's date."""
+    if source.published is None:
+        return []
+    length = {"year": 1, "month": 2, "day": 3}.get(source.published_precision, 0)
+    return [source.published.year, source.published.month, source.published.day][:length]
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """(family, given) from "Given Family"; a one-word name is all family."""
+    given, _, family = name.strip().rpartition(" ")
+    return family, given
+
+
+def _page(source: Source, base_url: str) -> str:
+    return base_url + source.get_absolute_url()
+
+
+def csl_item(source: Source, base_url: str) -> dict:
+    """One CSL-JSON item."""
+    item: dict = {"id": source.slug, "type": CSL_TYPES[source.kind], "title": source.title}
+    if source.author:
+        family, given = split_name(source.author)
+        item["author"] = [{"family": family, **({"given": given} if given else {})}]
+    if source.outlet:
+        item["container-title"] = source.outlet
+    if parts := date_parts(source):
+        item["issued"] = {"date-parts": [parts]}
+    if source.url:
+        item["URL"] = source.url
+    item["language"] = source.language
+    item["note"] = f"factreg source page: {_page(source, base_url)}"
+    return item
+
+
+def to_csl_json(sources: Iterable[Source], base_url: str) -> str:
+    """CSL-JSON: a JSON array of items."""
+    return json.dumps([csl_item(s, base_url) for s in sources], ensure_ascii=False, indent=2)
+
+
+def ris_entry(source: Source, base_url: str) -> dict:
+    """One RIS record as rispy's field names."""
+    entry: dict = {"type_of_reference": RIS_TYPES[source.kind], "id": source.slug}
+    entry["title"] = source.title
+    if source.author:
+        family, given = split_name(source.author)
+        entry["authors"] = [f"{family}, {given}" if given else family]
+    if source.outlet:
+        entry["secondary_title"] = source.outlet
+    if parts := date_parts(source):
+        entry["year"] = str(parts[0])
+        # RIS DA is YYYY/MM/DD/other, with unknown parts left empty.
+        padded = [str(parts[0]), *(f"{p:02d}" for p in parts[1:])] + [""] * (3 - len(parts))
+        entry["date"] = "/".join(padded) + "/"
+    if source.url:
+        entry["urls"] = [source.url]
+    entry["language"] = source.language
+    entry["notes"] = [f"factreg source page: {_page(source, base_url)}"]
+    return entry
+
+
+class _RisWriter(rispy.RisWriter):
+    """rispy's writer without the numbered line it puts before each record."""
+
+    def set_header(self, count: int) -> str:
+        return ""
+
+
+def to_ris(sources: Iterable[Source], base_url: str) -> str:
+    """RIS text, one record per source."""
+    return rispy.dumps([ris_entry(s, base_url) for s in sources], implementation=_RisWriter)
+
+
+def bibtex_entry(source: Source, base_url: str) -> model.Entry:
+    """One BibTeX entry; special characters are LaTeX-escaped when written."""
+    entry_type = BIBTEX_TYPES[source.kind]
+    fields = [model.Field("title", source.title)]
+    if source.author:
+        family, given = split_name(source.author)
+        fields.append(model.Field("author", f"{family}, {given}" if given else family))
+    if source.outlet:
+        fields.append(model.Field(BIBTEX_CONTAINER[entry_type], source.outlet))
+    if parts := date_parts(source):
+        fields.append(model.Field("year", str(parts[0])))
+        if len(parts) > 1:
+            fields.append(model.Field("month", parts[1]))
+        fields.append(model.Field("date", "-".join(f"{p:02d}" for p in parts)))
+    if source.url:
+        fields.append(model.Field("url", source.url))
+    fields.append(model.Field("language", source.language))
+    fields.append(model.Field("note", f"factreg source page: {_page(source, base_url)}"))
+    return model.Entry(entry_type, source.slug, fields)
+
+
+def to_bibtex(sources: Iterable[Source], base_url: str) -> str:
+    """BibTeX text with special characters escaped and months as macros (jan … dec)."""
+    library = bibtexparser.Library([bibtex_entry(s, base_url) for s in sources])
+    return bibtexparser.write_string(
+        library,
+        prepend_middleware=[
+            middlewares.LatexEncodingMiddleware(keep_math=False),
+            middlewares.MonthAbbreviationMiddleware(),
+        ],
+    )
