@@ -94,10 +94,11 @@ class ClaimFilter(django_filters.FilterSet):
         field_name="entities__slug", queryset=Entity.objects.all(), label="Entities"
     )
     source = django_filters.ModelChoiceFilter(
-        queryset=Source.objects.all(),
+        queryset=Source.objects.only("slug", "title"),
         to_field_name="slug",
         method="filter_source",
         label="Source",
+        empty_label="Any",
     )
     outlet = django_filters.CharFilter(method="filter_outlet", max_length=200, label="Outlet")
     date_from = PartialDateFilter(
@@ -114,10 +115,16 @@ class ClaimFilter(django_filters.FilterSet):
         end=True,
     )
     relation = django_filters.ChoiceFilter(
-        choices=ClaimLink.Relation.choices, method="filter_relation", label="Has a link"
+        choices=ClaimLink.Relation.choices,
+        method="filter_relation",
+        label="Has a link",
+        empty_label="Any",
     )
-    has_value = django_filters.BooleanFilter(
-        field_name="value", lookup_expr="isnull", exclude=True, label="States a quantity"
+    has_value = django_filters.ChoiceFilter(
+        choices=[("true", "Yes"), ("false", "No")],
+        method="filter_has_value",
+        label="States a quantity",
+        empty_label="Any",
     )
     sort = django_filters.ChoiceFilter(
         choices=[
@@ -150,6 +157,9 @@ class ClaimFilter(django_filters.FilterSet):
             Q(pk__in=linked.values("from_claim")) | Q(pk__in=linked.values("to_claim"))
         )
 
+    def filter_has_value(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(value__isnull=value != "true")
+
     def filter_nothing(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset  # ordering is applied once every filter has run
 
@@ -173,7 +183,10 @@ class ContradictionFilter(django_filters.FilterSet):
         queryset=Entity.objects.all(), to_field_name="slug", method="filter_side", label="Entity"
     )
     source = django_filters.ModelChoiceFilter(
-        queryset=Source.objects.all(), to_field_name="slug", method="filter_side", label="Source"
+        queryset=Source.objects.only("slug", "title"),
+        to_field_name="slug",
+        method="filter_side",
+        label="Source",
     )
 
     class Meta:

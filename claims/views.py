@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -59,7 +59,9 @@ class OverviewView(TemplateView):
             topics=Topic.objects.with_published_claim_counts()
             .filter(claim_count__gt=0)
             .order_by("-claim_count", "name"),
-            newest=published.for_list().order_by("-created_at", "-pk")[:6],
+            newest=published.for_list().order_by(
+                F("event_date").desc(nulls_last=True), "-created_at", "-pk"
+            )[:6],
             contested=published.most_contested().for_list()[:6],
             filter=ClaimFilter(queryset=Claim.objects.none()),
             **kwargs,
@@ -219,6 +221,7 @@ class TimelineView(FilterView):
             .filter(from_claim__in=[c.pk for c in claims], to_claim__in=[c.pk for c in claims])
         )
         topics = list(Topic.objects.order_by("name"))
+        lanes = self.lane_topics(claims)
         context["timeline"] = timeline.layout(
             [
                 timeline.Point(
@@ -226,7 +229,7 @@ class TimelineView(FilterView):
                     date=c.event_date,
                     precision=c.event_date_precision,
                     label=c.statement,
-                    topic=next((t.slug for t in c.topics.all()), ""),
+                    topic=lanes[c.pk],
                     url=c.get_absolute_url(),
                 )
                 for c in claims
@@ -236,6 +239,20 @@ class TimelineView(FilterView):
         )
         context["timeline_claims"] = sorted(claims, key=lambda c: (c.event_date, c.pk))
         return context
+
+    def lane_topics(self, claims: list[Claim]) -> dict[int, str]:
+        """Each claim's lane: a topic the reader filtered on, else its least common topic."""
+        chosen = self.request.GET.getlist("topic")
+        counts: dict[str, int] = defaultdict(int)
+        for claim in claims:
+            for topic in claim.topics.all():
+                counts[topic.slug] += 1
+        lanes = {}
+        for claim in claims:
+            slugs = sorted(t.slug for t in claim.topics.all())
+            preferred = [s for s in slugs if s in chosen]
+            lanes[claim.pk] = (preferred or sorted(slugs, key=lambda s: (counts[s], s)) or [""])[0]
+        return lanes
 
 
 class FilteredExportMixin:

@@ -1,0 +1,266 @@
+"""End to end in a real browser: a researcher's path through the public pages.
+
+Playwright's sync API drives Debian's chromium against pytest-django's live
+server, loaded with the real curated registry. Every step asserts on what is
+visible on screen and leaves a full-page screenshot in tests/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Browser, Locator, Page, Playwright, expect, sync_playwright
+
+from claims.models import Claim, Topic
+
+# Playwright's sync API runs an asyncio event loop in the main thread for as
+# long as the browser is open. Django sees that running loop and refuses ORM
+# calls from the same thread (SynchronousOnlyOperation), which would break the
+# data fixture and pytest-django's database flush at teardown. No coroutine
+# ever touches the ORM here, so the guard is switched off for this process.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+MISSING_BROWSER = "Debian's chromium is not installed: apt-get install chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+NARROW = 360  # px, a small phone
+OVERFLOW_TOLERANCE = 2  # px, for sub-pixel rounding
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Debian's chromium; skipped when missing, unless CI requires a browser."""
+    path = shutil.which("chromium")
+    if path is None:
+        if os.environ.get("FACTREG_REQUIRE_BROWSER") == "1":
+            pytest.fail(MISSING_BROWSER)
+        pytest.skip(MISSING_BROWSER)
+    return path
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright, chromium_path: str) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def narrow_page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(
+        viewport={"width": NARROW, "height": 740}, device_scale_factor=2, is_mobile=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def registry(transactional_db) -> None:
+    """The seeds and the curated registry, as `make db` loads them."""
+    call_command("import_seeds", verbosity=0)
+    call_command("load_fixtures", verbosity=0)
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / name, full_page=True)
+
+
+def claim_rows(page: Page) -> Locator:
+    # The result list has no accessible name, so rows are found by their class.
+    return page.locator("li.claim-row")
+
+
+def effective_background(locator: Locator, *, of_parent: bool = False) -> str:
+    """The first non-transparent background colour from the element up to the page."""
+    return locator.evaluate(
+        """(element, ofParent) => {
+            let node = ofParent ? element.parentElement : element;
+            for (; node; node = node.parentElement) {
+                const colour = getComputedStyle(node).backgroundColor;
+                if (colour !== "rgba(0, 0, 0, 0)" && colour !== "transparent") return colour;
+            }
+            return "rgb(255, 255, 255)";  // the canvas of a light colour scheme
+        }""",
+        of_parent,
+    )
+
+
+def test_researcher_follows_a_contradiction_to_the_other_source(live_server, registry, page):
+    # 1. The overview: a heading, the topics, the search box.
+    response = page.goto(live_server.url + "/")
+    assert response is not None
+    assert response.ok
+    # The site's stylesheet loaded, so the screenshots show the real design.
+    assert page.evaluate("[...document.styleSheets].every((sheet) => sheet.cssRules.length)")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("claims and evidence")
+    published = Claim.objects.published().count()
+    assert published == 129  # the curated registry
+    expect(page.get_by_text(f"{published} published claims")).to_be_visible()
+    topics = page.get_by_role("region", name="Topics")
+    expect(topics.get_by_role("listitem").first).to_be_visible()
+    in_use = Topic.objects.with_published_claim_counts().filter(claim_count__gt=0).count()
+    expect(topics.get_by_role("listitem")).to_have_count(in_use)
+    search = page.get_by_role("searchbox", name="Search claims and quotes", exact=True)
+    expect(search).to_be_visible()
+    expect(search).to_be_editable()
+    screenshot(page, "01-overview.png")
+
+    # 2. Choose a topic: its page lists only its claims, as many as the overview said.
+    energy = topics.get_by_role("listitem").filter(
+        has=page.get_by_role("link", name="Energy", exact=True)
+    )
+    expected = int(energy.locator(".count").inner_text())
+    assert expected > 0
+    energy.get_by_role("link", name="Energy", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/topics/energy/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Topic: Energy")
+    expect(page.get_by_role("status")).to_have_text(f"{expected} claims.")
+    rows = claim_rows(page)
+    expect(rows).to_have_count(expected)  # one page: fewer than 25
+    for row in rows.all():
+        expect(row.get_by_role("link", name="Energy", exact=True)).to_be_visible()
+    screenshot(page, "02-topic.png")
+
+    # 3. Narrow the dates to 2022–2023: the URL carries them, every date is in range.
+    page.get_by_label("From", exact=True).fill("2022")
+    page.get_by_label("To", exact=True).fill("2023")
+    page.get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(re.compile(r"date_from=2022.*date_to=2023"))
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["date_from"] == ["2022"]
+    assert query["date_to"] == ["2023"]
+    expect(page.get_by_label("From", exact=True)).to_have_value("2022")
+    expect(page.get_by_label("To", exact=True)).to_have_value("2023")
+    count = page.get_by_role("status")
+    expect(count).to_have_text(re.compile(r"^\d+ claims?\.$"))
+    narrowed = int(count.inner_text().split()[0])
+    assert 0 < narrowed < expected
+    expect(rows).to_have_count(narrowed)
+    for row in rows.all():
+        date = row.locator("time")
+        expect(date).to_be_visible()
+        assert "2022" <= date.inner_text()[:4] <= "2023", date.inner_text()
+        expect(row.get_by_role("link", name="Energy", exact=True)).to_be_visible()
+    screenshot(page, "03-dates.png")
+
+    # 4. Open a claim that has a contradiction badge.
+    contested = rows.filter(has=page.get_by_text(re.compile(r"^\d+ contradictions?$"))).first
+    expect(contested).to_be_visible()
+    statement = contested.locator(".statement").get_by_role("link")
+    title = statement.inner_text()
+    statement.click()
+    expect(page).to_have_url(re.compile(r"/claims/\d+/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    heading = page.get_by_role("heading", name="Contradicts", exact=True, level=3)
+    expect(heading).to_be_visible()
+    screenshot(page, "04-claim.png")
+
+    # 5. Follow the contradiction to the other claim's source: the passage is marked.
+    # The group under "Contradicts" has no name of its own: take the list after it.
+    other = heading.locator("xpath=following-sibling::ul[1]").get_by_role("listitem").first
+    expect(other).to_be_visible()
+    source_link = other.locator("p.meta").get_by_role("link")
+    expect(source_link).to_be_visible()
+    expect(source_link.locator("xpath=..")).to_contain_text("In ")
+    source_title = source_link.inner_text()
+    href = source_link.get_attribute("href")
+    match = re.fullmatch(r"/sources/[\w-]+/#(q\d+)", href or "")
+    assert match, href
+    anchor = match.group(1)
+    quoted = other.locator("blockquote").inner_text().strip()
+    source_link.click()
+    expect(page).to_have_url(re.compile(rf"/sources/[\w-]+/#{anchor}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(source_title)
+    mark = page.locator(f"mark#{anchor}")
+    expect(mark).to_be_visible()
+    expect(mark).to_be_in_viewport()
+    box = mark.bounding_box()
+    assert box is not None
+    assert box["width"] > 0
+    assert box["height"] > 0
+    highlight = effective_background(mark)
+    surrounding = effective_background(mark, of_parent=True)
+    assert highlight != surrounding, (highlight, surrounding)
+    # The marked passage is the quote the claim page showed.
+    assert mark.inner_text().strip() == quoted
+    screenshot(page, "05-source.png")
+
+
+def sticking_out(page: Page) -> list[str]:
+    """The outermost elements that reach past the right edge of the viewport."""
+    return page.evaluate(
+        """(limit) => {
+            const wide = (el) => el.getBoundingClientRect().right > limit;
+            return [...document.querySelectorAll("main *")]
+                .filter((el) => wide(el) && !wide(el.parentElement))
+                .slice(0, 5)
+                .map((el) => {
+                    const id = el.id ? "#" + el.id : "";
+                    const cls = el.classList.length ? "." + [...el.classList].join(".") : "";
+                    const right = Math.round(el.getBoundingClientRect().right);
+                    return `<${el.tagName.toLowerCase()}${id}${cls}> right edge at ${right}px`;
+                });
+        }""",
+        NARROW + OVERFLOW_TOLERANCE,
+    )
+
+
+def test_pages_fit_a_360_pixel_screen_without_horizontal_scrolling(
+    live_server, registry, narrow_page
+):
+    contested = Claim.objects.published().most_contested().first()
+    paths = {
+        "overview": "/",
+        "claims": "/claims/",
+        "claim": contested.get_absolute_url(),
+    }
+    too_wide = {}
+    for name, path in paths.items():
+        narrow_page.goto(live_server.url + path)
+        main = narrow_page.get_by_role("main")
+        expect(main).to_be_visible()
+        expect(narrow_page.get_by_role("heading", level=1)).to_be_visible()
+        screenshot(narrow_page, f"narrow-{name}.png")
+        box = main.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0, path
+        assert box["x"] + box["width"] <= NARROW + OVERFLOW_TOLERANCE, path
+        width = narrow_page.evaluate("document.documentElement.scrollWidth")
+        if width > NARROW + OVERFLOW_TOLERANCE:
+            too_wide[path] = (width, sticking_out(narrow_page))
+    assert not too_wide, f"wider than {NARROW}px: {too_wide}"
