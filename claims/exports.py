@@ -91,65 +91,84 @@ def citation_rows(
 
     Each chunk costs a fixed number of queries: the quotes themselves (read
     through a server-side cursor on PostgreSQL), then the topics, entities and
-    links of that chunk's claims.
+    links of that chunk's claims. Claim and source cells are formatted once
+    per claim and source, not once per quote.
     """
     stamp = exported_at.isoformat(timespec="seconds")
     claim_url = base_url + reverse("claims:claim-detail", args=[0]).replace("/0/", "/{}/")
     source_url = base_url + reverse("claims:source-detail", args=["slug"]).replace("/slug/", "/{}/")
+    source_cells: dict[str, list[str]] = {}
     rows = Quote.objects.for_citations(claims).iterator(chunk_size=chunk_size)
     for chunk in _batches(rows, chunk_size):
         ids = {row[0] for row in chunk}
         topics = _names_by_claim(Topic.claims.through, ids, "topic")
         entities = _names_by_claim(Entity.claims.through, ids, "entity")
         contradicted, supported = _links_by_claim(ids, public)
-        yield [
-            [
-                str(claim_id),
-                escape_text(statement),
-                status,
-                format_partial_date(event_date, event_precision),
-                event_precision,
-                format_number(value),
-                escape_text(unit),
-                escape_text(JOIN.join(topics[claim_id])),
-                escape_text(JOIN.join(entities[claim_id])),
-                escape_text(exact),
-                str(start),
-                str(end),
-                str(locator),
-                escape_text(title),
-                escape_text(author),
-                escape_text(outlet),
-                format_partial_date(published, published_precision),
-                published_precision,
-                escape_text(url),
-                source_url.format(slug),
-                claim_url.format(claim_id),
-                JOIN.join(str(i) for i in sorted(set(contradicted[claim_id]))),
-                JOIN.join(str(i) for i in sorted(set(supported[claim_id]))),
-                stamp,
-            ]
-            for (
-                claim_id,
-                statement,
-                status,
-                event_date,
-                event_precision,
-                value,
-                unit,
-                exact,
-                start,
-                end,
-                locator,
-                title,
-                author,
-                outlet,
-                published,
-                published_precision,
-                url,
-                slug,
-            ) in chunk
-        ]
+        claim_cells: dict[int, tuple[list[str], list[str]]] = {}
+        out = []
+        for (
+            claim_id,
+            statement,
+            status,
+            event_date,
+            event_precision,
+            value,
+            unit,
+            exact,
+            start,
+            end,
+            locator,
+            title,
+            author,
+            outlet,
+            published,
+            published_precision,
+            url,
+            slug,
+        ) in chunk:
+            if claim_id not in claim_cells:
+                claim_cells[claim_id] = (
+                    [
+                        str(claim_id),
+                        escape_text(statement),
+                        status,
+                        format_partial_date(event_date, event_precision),
+                        event_precision,
+                        format_number(value),
+                        escape_text(unit),
+                        escape_text(JOIN.join(topics[claim_id])),
+                        escape_text(JOIN.join(entities[claim_id])),
+                    ],
+                    [
+                        claim_url.format(claim_id),
+                        JOIN.join(str(i) for i in sorted(set(contradicted[claim_id]))),
+                        JOIN.join(str(i) for i in sorted(set(supported[claim_id]))),
+                        stamp,
+                    ],
+                )
+            if slug not in source_cells:
+                source_cells[slug] = [
+                    escape_text(title),
+                    escape_text(author),
+                    escape_text(outlet),
+                    format_partial_date(published, published_precision),
+                    published_precision,
+                    escape_text(url),
+                    source_url.format(slug),
+                ]
+            before, after = claim_cells[claim_id]
+            out.append(
+                [
+                    *before,
+                    escape_text(exact),
+                    str(start),
+                    str(end),
+                    str(locator),
+                    *source_cells[slug],
+                    *after,
+                ]
+            )
+        yield out
 
 
 def csv_chunks(chunks: Iterable[list[list[str]]], *, bom: bool = False) -> Iterator[str]:
