@@ -14,6 +14,9 @@ from claims.exports import citations_response
 from claims.forms import ClaimLinkForm, QuoteForm
 from claims.models import Claim, ClaimLink, Entity, Quote, Source, Topic
 
+# Written by import_seeds only: the admin shows them, never edits them.
+SEED_FIELDS = ["seed_file", "seed_start", "seed_end", "text_sha256", "created_at", "updated_at"]
+
 
 @admin.register(Topic)
 class TopicAdmin(SimpleHistoryAdmin):
@@ -51,16 +54,7 @@ class SourceAdmin(SimpleHistoryAdmin):
     list_filter = ["kind", "outlet", "seed_file"]
     search_fields = ["title", "author", "outlet", "slug"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    readonly_fields = [
-        "seed_file",
-        "seed_start",
-        "seed_end",
-        "text_sha256",
-        "created_at",
-        "updated_at",
-        "citing_claims",
-        "highlighted_text",
-    ]
+    readonly_fields = [*SEED_FIELDS, "citing_claims", "highlighted_text"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "author", "outlet", "url", "kind", "language"]}),
         ("Date", {"fields": ["published", "published_precision", "published_basis"]}),
@@ -70,14 +64,7 @@ class SourceAdmin(SimpleHistoryAdmin):
             "Seed",
             {
                 "classes": ["collapse"],
-                "fields": [
-                    "seed_file",
-                    "seed_start",
-                    "seed_end",
-                    "text_sha256",
-                    "created_at",
-                    "updated_at",
-                ],
+                "fields": SEED_FIELDS,
             },
         ),
     ]

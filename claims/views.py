@@ -85,30 +85,33 @@ class ClaimListView(PageSizeMixin, FilterView):
         return context
 
 
-class TopicClaimListView(ClaimListView):
-    """One topic's description, then its claims."""
+class TaggedClaimListView(ClaimListView):
+    """A topic's or an entity's description, then its claims; unknown slugs are 404."""
 
+    tag_model: type[Topic] | type[Entity]
+    claim_field: str  # the Claim field that holds the tag
+    context_tag_name: str
+
+    def get_queryset(self) -> QuerySet:
+        self.tag = get_object_or_404(self.tag_model, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(**{self.claim_field: self.tag})
+
+    def get_context_data(self, **kwargs) -> dict:
+        return super().get_context_data(**{self.context_tag_name: self.tag}, **kwargs)
+
+
+class TopicClaimListView(TaggedClaimListView):
+    tag_model = Topic
+    claim_field = "topics"
+    context_tag_name = "topic"
     template_name = "claims/topic_detail.html"
 
-    def get_queryset(self) -> QuerySet:
-        self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
-        return super().get_queryset().for_topic(self.topic.slug)
 
-    def get_context_data(self, **kwargs) -> dict:
-        return super().get_context_data(topic=self.topic, **kwargs)
-
-
-class EntityClaimListView(ClaimListView):
-    """One entity's description, then its claims."""
-
+class EntityClaimListView(TaggedClaimListView):
+    tag_model = Entity
+    claim_field = "entities"
+    context_tag_name = "entity"
     template_name = "claims/entity_detail.html"
-
-    def get_queryset(self) -> QuerySet:
-        self.entity = get_object_or_404(Entity, slug=self.kwargs["slug"])
-        return super().get_queryset().for_entity(self.entity.slug)
-
-    def get_context_data(self, **kwargs) -> dict:
-        return super().get_context_data(entity=self.entity, **kwargs)
 
 
 class ClaimDetailView(DetailView):

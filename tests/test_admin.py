@@ -5,7 +5,14 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from claims.models import Claim, ClaimLink, Quote, Source
-from tests.factories import make_claim, make_entity, make_link, make_quote, make_topic
+from tests.factories import (
+    admin_claim_form,
+    make_claim,
+    make_entity,
+    make_link,
+    make_quote,
+    make_topic,
+)
 
 MODELS = ["source", "topic", "entity", "claim", "quote", "claimlink"]
 EDITOR_ADDS = ["topic", "entity", "claim", "quote", "claimlink"]
@@ -89,35 +96,11 @@ def test_claim_changelist_shows_counts_and_filters(client, superuser, registry):
     assert (row.quote_count, row.link_count) == (1, 1)
 
 
-def _claim_form(source: Source, passage: str, **extra) -> dict:
-    return {
-        "statement": "Azerbaijan opted out of the Caucasus-2020 drills.",
-        "event_date": "2020-09-06",
-        "event_date_precision": "day",
-        "value": "",
-        "unit": "",
-        "note": "",
-        "quotes-TOTAL_FORMS": "1",
-        "quotes-INITIAL_FORMS": "0",
-        "quotes-MIN_NUM_FORMS": "0",
-        "quotes-MAX_NUM_FORMS": "1000",
-        "quotes-0-source": str(source.pk),
-        "quotes-0-exact": passage,
-        "quotes-0-context_before": "",
-        "quotes-0-context_after": "",
-        "links_out-TOTAL_FORMS": "0",
-        "links_out-INITIAL_FORMS": "0",
-        "links_out-MIN_NUM_FORMS": "0",
-        "links_out-MAX_NUM_FORMS": "1000",
-        **extra,
-    }
-
-
 def test_adding_a_claim_anchors_its_pasted_quote(client, editor, registry):
     client.force_login(editor)
     source = registry["source"]
     pasted = "the September 6th decision by Azerbaijan's Defense Ministry"
-    response = client.post(reverse("admin:claims_claim_add"), _claim_form(source, pasted))
+    response = client.post(reverse("admin:claims_claim_add"), admin_claim_form(source, pasted))
     assert response.status_code == 302
     claim = Claim.objects.get(statement__startswith="Azerbaijan opted out")
     quote = claim.quotes.get()
@@ -128,7 +111,7 @@ def test_adding_a_claim_anchors_its_pasted_quote(client, editor, registry):
 
 def test_inline_quote_that_does_not_anchor_shows_its_error(client, editor, registry):
     client.force_login(editor)
-    form = _claim_form(registry["source"], "Only three servicemen will be sent as observers.")
+    form = admin_claim_form(registry["source"], "Only three servicemen will be sent as observers.")
     response = client.post(reverse("admin:claims_claim_add"), form)
     assert response.status_code == 200
     html = response.content.decode()
@@ -139,7 +122,7 @@ def test_inline_quote_that_does_not_anchor_shows_its_error(client, editor, regis
 
 def test_ambiguous_inline_quote_asks_for_context(client, editor, registry):
     client.force_login(editor)
-    form = _claim_form(registry["source"], "Nagorno Karabakh")
+    form = admin_claim_form(registry["source"], "Nagorno Karabakh")
     response = client.post(reverse("admin:claims_claim_add"), form)
     assert "Paste a longer quote, or give the words just before or after it" in (
         response.content.decode()
@@ -216,7 +199,7 @@ def test_admin_edit_is_recorded_in_history_with_its_user(client, editor, registr
     claim = registry["claim"]
     url = reverse("admin:claims_claim_change", args=[claim.pk])
     quote = claim.quotes.get()
-    form = _claim_form(registry["source"], quote.exact, statement="Reworded statement.")
+    form = admin_claim_form(registry["source"], quote.exact, statement="Reworded statement.")
     form.update(
         {
             "quotes-INITIAL_FORMS": "1",

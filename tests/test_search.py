@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from claims.models import Claim
 from claims.textsearch import Term, parse, to_fts5
-from tests.factories import make_claim, make_quote
+from tests.factories import admin_claim_form, make_claim, make_quote
 
 
 def test_parse_reads_words_phrases_exclusions_and_alternatives():
@@ -114,33 +114,23 @@ def test_admin_edit_updates_the_search_index(public_registry, client, django_use
     decline = public_registry["decline"]
     quote = decline.quotes.get()
     url = reverse("admin:claims_claim_change", args=[decline.pk])
-    response = client.post(
-        url,
+    form = admin_claim_form(
+        quote.source,
+        "Russian drones struck a SOCAR oil depot near Odesa.",
+        statement="Ties between Baku and Moscow soured in 2023.",
+        event_date="2023-10-01",
+        event_date_precision="month",
+        topics=[public_registry["military"].pk],
+        entities=[public_registry["russia"].pk],
+    )
+    form.update(
         {
-            "statement": "Ties between Baku and Moscow soured in 2023.",
-            "event_date": "2023-10-01",
-            "event_date_precision": "month",
-            "value": "",
-            "unit": "",
-            "note": "",
-            "topics": [public_registry["military"].pk],
-            "entities": [public_registry["russia"].pk],
-            "quotes-TOTAL_FORMS": "1",
             "quotes-INITIAL_FORMS": "1",
-            "quotes-MIN_NUM_FORMS": "0",
-            "quotes-MAX_NUM_FORMS": "1000",
             "quotes-0-id": str(quote.pk),
             "quotes-0-claim": str(decline.pk),
-            "quotes-0-source": str(quote.source_id),
-            "quotes-0-exact": "Russian drones struck a SOCAR oil depot near Odesa.",
-            "quotes-0-context_before": "",
-            "quotes-0-context_after": "",
-            "links_out-TOTAL_FORMS": "0",
-            "links_out-INITIAL_FORMS": "0",
-            "links_out-MIN_NUM_FORMS": "0",
-            "links_out-MAX_NUM_FORMS": "1000",
-        },
+        }
     )
+    response = client.post(url, form)
     assert response.status_code == 302
     assert _search("soured") == {"Ties between Baku and Moscow soured in 2023."}
     assert _search("Odesa") == {"Ties between Baku and Moscow soured in 2023."}
