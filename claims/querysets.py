@@ -24,13 +24,6 @@ if TYPE_CHECKING:
 
 
 class SourceQuerySet(models.QuerySet):
-    def with_quote_counts(self) -> SourceQuerySet:
-        """Annotate `quote_count` and `claim_count`."""
-        return self.annotate(
-            quote_count=Count("quotes", distinct=True),
-            claim_count=Count("quotes__claim", distinct=True),
-        )
-
     def get_by_natural_key(self, slug: str):
         """Look a source up by its slug (fixtures refer to sources this way)."""
         return self.get(slug=slug)
@@ -283,12 +276,10 @@ class ClaimLinkQuerySet(models.QuerySet):
         """Both claims with their quotes, sources and topics, for side-by-side display."""
         from claims.models import Quote
 
-        quotes = Prefetch(
-            "quotes", queryset=Quote.objects.select_related("source").order_by("start")
-        )
+        quotes = Quote.objects.select_related("source").order_by("start")
         return self.select_related("from_claim", "to_claim").prefetch_related(
-            Prefetch("from_claim__quotes", queryset=quotes.queryset),
-            Prefetch("to_claim__quotes", queryset=quotes.queryset),
+            Prefetch("from_claim__quotes", queryset=quotes),
+            Prefetch("to_claim__quotes", queryset=quotes),
             "from_claim__topics",
             "to_claim__topics",
         )
