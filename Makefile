@@ -10,7 +10,7 @@ DEV_ENV := DEBUG=1 SECRET_KEY=dev-only-insecure-key-not-for-production \
 TEST_ENV := DEBUG=0 SECRET_KEY=test-only-insecure-key-not-for-production \
 	SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=testserver,127.0.0.1,localhost
 
-.PHONY: run db test lint format install clean bench
+.PHONY: run db test lint format install clean bench superuser
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,10 +29,13 @@ run: db
 	$(DEV_ENV) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	@echo ""
 	@echo "factreg is at http://127.0.0.1:8000/ (editors: http://127.0.0.1:8000/admin/)"
-	@echo "Create an editor login with:"
-	@echo "  $(DEV_ENV) $(BIN)/python manage.py createsuperuser"
+	@echo "Create an editor login in another terminal with: make superuser"
+	@echo "(it runs manage.py createsuperuser; there is no default password)"
 	@echo ""
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+superuser: $(STAMP)
+	$(DEV_ENV) $(BIN)/python manage.py createsuperuser
 
 test: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
