@@ -13,6 +13,9 @@ from simple_history.admin import SimpleHistoryAdmin
 from claims.exports import citations_response
 from claims.forms import ClaimLinkForm, QuoteForm
 from claims.models import Claim, ClaimLink, Entity, Quote, Source, Topic
+from claims.rendering import Mark, highlight
+
+ADMIN_MARK = '<mark title="{title}"><a href="{url}">{text}</a></mark>'
 
 # Written by import_seeds only: the admin shows them, never edits them.
 SEED_FIELDS = ["seed_file", "seed_start", "seed_end", "text_sha256", "created_at", "updated_at"]
@@ -89,32 +92,20 @@ class SourceAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="Text")
     def highlighted_text(self, obj: Source) -> SafeString:
-        return highlight(obj.text, obj.quotes.order_by("start", "end"))
-
-
-def highlight(text: str, quotes) -> SafeString:
-    """The text as escaped HTML with each quote's span in a <mark> linking to its claim."""
-    parts: list[SafeString] = []
-    at = 0
-    for quote in quotes:
-        if quote.start < at:  # overlapping quotes: the earlier mark already covers it
-            continue
-        parts.append(format_html("{}", text[at : quote.start]))
-        url = reverse("admin:claims_claim_change", args=[quote.claim_id])
-        parts.append(
-            format_html(
-                '<mark title="claim #{}"><a href="{}">{}</a></mark>',
-                quote.claim_id,
-                url,
-                text[quote.start : quote.end],
+        marks = [
+            Mark(
+                q.start,
+                q.end,
+                reverse("admin:claims_claim_change", args=[q.claim_id]),
+                f"claim #{q.claim_id}",
+                f"q{q.pk}",
             )
+            for q in obj.quotes.all()
+        ]
+        return format_html(
+            '<div style="white-space: pre-wrap; max-width: 60em">{}</div>',
+            highlight(obj.text, marks, template=ADMIN_MARK),
         )
-        at = quote.end
-    parts.append(format_html("{}", text[at:]))
-    return format_html(
-        '<div style="white-space: pre-wrap; max-width: 60em">{}</div>',
-        SafeString("".join(parts)),
-    )
 
 
 class QuoteInline(admin.StackedInline):

@@ -9,11 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Q
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views import View
-from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterMixin
 
 from claims.filters import ClaimFilter
@@ -81,9 +79,8 @@ def claim_json(claim: Claim, links: list[dict], request: HttpRequest) -> dict:
 
 def links_by_claim(claims: list[Claim], request: HttpRequest) -> dict[int, list[dict]]:
     """Each claim's links to other published claims, read from either end."""
-    ids = [c.pk for c in claims]
     found: dict[int, list[dict]] = defaultdict(list)
-    links = ClaimLink.objects.public().filter(Q(from_claim__in=ids) | Q(to_claim__in=ids))
+    links = ClaimLink.objects.public().touching(claims)
     for link in links.order_by("relation", "pk"):
         for here, other, direction in (
             (link.from_claim_id, link.to_claim_id, "outgoing"),
@@ -145,13 +142,13 @@ class ClaimListApiView(PageSizeMixin, FilterMixin, View):
         )
 
 
-class ClaimApiView(SingleObjectMixin, View):
+class ClaimApiView(View):
     """GET /api/claims/<id>/: one published claim."""
 
     queryset = Claim.objects.published().with_evidence()
 
     def get(self, request: HttpRequest, pk: int) -> JsonResponse:
-        claim = self.get_queryset().filter(pk=pk).first()
+        claim = self.queryset.filter(pk=pk).first()
         if claim is None:
             return error(404, f"No published claim has the id {pk}.")
         return JsonResponse(
@@ -160,16 +157,16 @@ class ClaimApiView(SingleObjectMixin, View):
         )
 
 
-class SourceApiView(SingleObjectMixin, View):
+class SourceApiView(View):
     """GET /api/sources/<slug>/: a source, its text and its published quotes."""
 
     queryset = Source.objects.all()
 
     def get(self, request: HttpRequest, slug: str) -> JsonResponse:
-        source = self.get_queryset().filter(slug=slug).first()
+        source = self.queryset.filter(slug=slug).first()
         if source is None:
             return error(404, f"No source has the slug {slug!r}.")
-        quotes = source.quotes.published().select_related("source").order_by("start")
+        quotes = source.quotes.published().with_source_meta().order_by("start")
         body = source_json(source, request)
         body["text"] = source.text
         body["claims"] = sorted({q.claim_id for q in quotes})

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
@@ -65,9 +65,7 @@ def _links_by_claim(
 ) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
     """Ids of the claims that contradict and that support each claim."""
     links = ClaimLink.objects.public() if public else ClaimLink.objects.all()
-    links = links.filter(
-        Q(from_claim__in=claim_ids, relation="contradicts") | Q(to_claim__in=claim_ids)
-    ).filter(relation__in=["contradicts", "supports"])
+    links = links.touching(claim_ids).filter(relation__in=["contradicts", "supports"])
     contradicted: dict[int, list[int]] = defaultdict(list)
     supported: dict[int, list[int]] = defaultdict(list)
     for source, target, relation in links.values_list("from_claim_id", "to_claim_id", "relation"):

@@ -10,7 +10,7 @@ import django_filters
 import django_filters.fields
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 
 from claims.models import Claim, ClaimLink, Entity, Source, Topic
 
@@ -145,17 +145,13 @@ class ClaimFilter(django_filters.FilterSet):
         return queryset.search(value)
 
     def filter_source(self, queryset: QuerySet, name: str, value: Source) -> QuerySet:
-        return queryset.filter(pk__in=Claim.objects.filter(quotes__source=value).values("pk"))
+        return queryset.for_source(value.slug)
 
     def filter_outlet(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        cited = Claim.objects.filter(quotes__source__outlet__iexact=value.strip())
-        return queryset.filter(pk__in=cited.values("pk"))
+        return queryset.for_outlet(value)
 
     def filter_relation(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        linked = ClaimLink.objects.public().filter(relation=value)
-        return queryset.filter(
-            Q(pk__in=linked.values("from_claim")) | Q(pk__in=linked.values("to_claim"))
-        )
+        return queryset.with_link(value)
 
     def filter_has_value(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(value__isnull=value != "true")
@@ -196,5 +192,4 @@ class ContradictionFilter(django_filters.FilterSet):
     _PATHS = {"topic": "topics", "entity": "entities", "source": "quotes__source"}
 
     def filter_side(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        claims = Claim.objects.filter(**{self._PATHS[name]: value}).values("pk")
-        return queryset.filter(Q(from_claim__in=claims) | Q(to_claim__in=claims))
+        return queryset.touching(Claim.objects.filter(**{self._PATHS[name]: value}))

@@ -80,7 +80,20 @@ class ClaimQuerySet(models.QuerySet):
 
     def for_source(self, slug: str) -> ClaimQuerySet:
         """Claims with at least one quote from the source `slug`."""
-        return self.filter(quotes__source__slug=slug).distinct()
+        return self.filter(pk__in=_quoting(quotes__source__slug=slug))
+
+    def for_outlet(self, outlet: str) -> ClaimQuerySet:
+        """Claims with at least one quote from a source of `outlet` (any case)."""
+        return self.filter(pk__in=_quoting(quotes__source__outlet__iexact=outlet.strip()))
+
+    def with_link(self, relation: str) -> ClaimQuerySet:
+        """Claims with at least one link of `relation` to a published claim."""
+        from claims.models import ClaimLink
+
+        linked = ClaimLink.objects.public().for_relation(relation)
+        return self.filter(
+            Q(pk__in=linked.values("from_claim")) | Q(pk__in=linked.values("to_claim"))
+        )
 
     def visible(self) -> ClaimQuerySet:
         """Claims that have a public page: published, or retracted with a notice."""
@@ -157,7 +170,7 @@ class ClaimQuerySet(models.QuerySet):
             "topics",
             Prefetch(
                 "quotes",
-                queryset=Quote.objects.select_related("source").order_by("source__title", "start"),
+                queryset=Quote.objects.with_source_meta().order_by("source__title", "start"),
             ),
         )
 
@@ -183,12 +196,13 @@ class ClaimQuerySet(models.QuerySet):
             link_count=Count("links_out", distinct=True) + Count("links_in", distinct=True),
         )
 
-    def with_evidence(self) -> ClaimQuerySet:
-        """Prefetch quotes with their sources, topics and entities."""
+    def with_evidence(self, *, source_text: bool = False) -> ClaimQuerySet:
+        """Prefetch quotes with their sources (texts only if asked), topics and entities."""
         from claims.models import Quote
 
+        quotes = Quote.objects.select_related("source")
         return self.prefetch_related(
-            Prefetch("quotes", queryset=Quote.objects.select_related("source")),
+            Prefetch("quotes", queryset=quotes if source_text else quotes.with_source_meta()),
             "topics",
             "entities",
         )
@@ -204,6 +218,13 @@ class ClaimQuerySet(models.QuerySet):
         return changed
 
 
+def _quoting(**where) -> models.QuerySet:
+    """The ids of claims with a quote matching `where`, as a subquery."""
+    from claims.models import Claim
+
+    return Claim.objects.filter(**where).values("pk")
+
+
 def _count(queryset: models.QuerySet, group: str) -> Subquery:
     """A correlated COUNT(*) of `queryset` grouped by `group`."""
     return Subquery(
@@ -216,6 +237,10 @@ class QuoteQuerySet(models.QuerySet):
     def published(self) -> QuoteQuerySet:
         """Quotes of published claims."""
         return self.filter(claim__status="published")
+
+    def with_source_meta(self) -> QuoteQuerySet:
+        """Join each quote's source without its (long) text."""
+        return self.select_related("source").defer("source__text")
 
     def for_citations(self, claims: models.QuerySet) -> QuoteQuerySet:
         """One tuple per quote of `claims`: the claim, quote and source columns a citation needs."""
@@ -268,6 +293,12 @@ class ClaimLinkQuerySet(models.QuerySet):
         """Links of one relation type."""
         return self.filter(relation=relation)
 
+    def touching(self, claims) -> ClaimLinkQuerySet:
+        """Links with either end among `claims` (a queryset of claims, or claims or ids)."""
+        if isinstance(claims, models.QuerySet):
+            claims = claims.values("pk")
+        return self.filter(Q(from_claim__in=claims) | Q(to_claim__in=claims))
+
     def public(self) -> ClaimLinkQuerySet:
         """Links whose two claims are both published."""
         return self.filter(from_claim__status="published", to_claim__status="published")
@@ -276,7 +307,7 @@ class ClaimLinkQuerySet(models.QuerySet):
         """Both claims with their quotes, sources and topics, for side-by-side display."""
         from claims.models import Quote
 
-        quotes = Quote.objects.select_related("source").order_by("start")
+        quotes = Quote.objects.with_source_meta().order_by("start")
         return self.select_related("from_claim", "to_claim").prefetch_related(
             Prefetch("from_claim__quotes", queryset=quotes),
             Prefetch("to_claim__quotes", queryset=quotes),

@@ -19,8 +19,11 @@ class Mark(NamedTuple):
     anchor: str
 
 
-def highlight(text: str, marks: Iterable[Mark]) -> SafeString:
-    """The text, escaped, with each span in a <mark> that links to `url`."""
+PUBLIC_MARK = '<mark id="{anchor}"><a href="{url}" title="{title}">{text}</a></mark>'
+
+
+def highlight(text: str, marks: Iterable[Mark], template: str = PUBLIC_MARK) -> SafeString:
+    """The text, escaped, with each span in a <mark> (built from `template`) linking to `url`."""
     parts: list[str] = []
     at = 0
     for mark in sorted(marks):
@@ -29,11 +32,11 @@ def highlight(text: str, marks: Iterable[Mark]) -> SafeString:
         parts.append(format_html("{}", text[at : mark.start]))
         parts.append(
             format_html(
-                '<mark id="{}"><a href="{}" title="{}">{}</a></mark>',
-                mark.anchor,
-                mark.url,
-                mark.title,
-                text[mark.start : mark.end],
+                template,
+                anchor=mark.anchor,
+                url=mark.url,
+                title=mark.title,
+                text=text[mark.start : mark.end],
             )
         )
         at = mark.end

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -24,13 +24,6 @@ INVERSE = {
     "supports": "Supported by",
     "qualifies": "Qualified by",
     "updates": "Updated by",
-}
-FORWARD = {
-    "contradicts": "Contradicts",
-    "duplicates": "Duplicates",
-    "supports": "Supports",
-    "qualifies": "Qualifies",
-    "updates": "Updates",
 }
 
 
@@ -63,7 +56,6 @@ class OverviewView(TemplateView):
                 F("event_date").desc(nulls_last=True), "-created_at", "-pk"
             )[:6],
             contested=published.most_contested().for_list()[:6],
-            filter=ClaimFilter(queryset=Claim.objects.none()),
             **kwargs,
         )
 
@@ -89,12 +81,11 @@ class TaggedClaimListView(ClaimListView):
     """A topic's or an entity's description, then its claims; unknown slugs are 404."""
 
     tag_model: type[Topic] | type[Entity]
-    claim_field: str  # the Claim field that holds the tag
     context_tag_name: str
 
     def get_queryset(self) -> QuerySet:
         self.tag = get_object_or_404(self.tag_model, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(**{self.claim_field: self.tag})
+        return self.for_tag(super().get_queryset(), self.tag.slug)
 
     def get_context_data(self, **kwargs) -> dict:
         return super().get_context_data(**{self.context_tag_name: self.tag}, **kwargs)
@@ -102,22 +93,26 @@ class TaggedClaimListView(ClaimListView):
 
 class TopicClaimListView(TaggedClaimListView):
     tag_model = Topic
-    claim_field = "topics"
     context_tag_name = "topic"
     template_name = "claims/topic_detail.html"
+
+    def for_tag(self, claims: QuerySet, slug: str) -> QuerySet:
+        return claims.for_topic(slug)
 
 
 class EntityClaimListView(TaggedClaimListView):
     tag_model = Entity
-    claim_field = "entities"
     context_tag_name = "entity"
     template_name = "claims/entity_detail.html"
+
+    def for_tag(self, claims: QuerySet, slug: str) -> QuerySet:
+        return claims.for_entity(slug)
 
 
 class ClaimDetailView(DetailView):
     """A published claim, or a retracted one with a notice; others are 404."""
 
-    queryset = Claim.objects.visible().with_evidence()
+    queryset = Claim.objects.visible().with_evidence(source_text=True)
     template_name = "claims/claim_detail.html"
 
     def get_context_data(self, **kwargs) -> dict:
@@ -128,18 +123,12 @@ class ClaimDetailView(DetailView):
                 quote.source.text, quote.start, quote.end
             )
             quote.citation = source_citation(quote.source, quote.locator)
-        links = (
-            ClaimLink.objects.public()
-            .filter(Q(from_claim=claim) | Q(to_claim=claim))
-            .with_sides()
-            .order_by("relation", "pk")
-        )
+        links = ClaimLink.objects.public().touching([claim]).with_sides().order_by("relation", "pk")
         groups: dict[str, list] = defaultdict(list)
         for link in links:
             outgoing = link.from_claim_id == claim.pk
-            label = (
-                FORWARD[link.relation] if outgoing or link.is_symmetric else INVERSE[link.relation]
-            )
+            forward = outgoing or link.is_symmetric
+            label = link.relation.capitalize() if forward else INVERSE[link.relation]
             link.other = link.to_claim if outgoing else link.from_claim
             groups[label].append(link)
         permalink = self.request.build_absolute_uri(claim.get_absolute_url())
@@ -173,11 +162,10 @@ class SourceDetailView(DetailView):
             for q in quotes
         ]
         claims = Claim.objects.published().filter(pk__in={q.claim_id for q in quotes}).for_list()
-        cited = Q(from_claim__quotes__source=source) | Q(to_claim__quotes__source=source)
         contradictions = (
             ClaimLink.objects.public()
             .for_relation("contradicts")
-            .filter(pk__in=ClaimLink.objects.filter(cited).values("pk"))
+            .touching(Claim.objects.for_source(source.slug))
             .with_sides()
         )
         by_source: dict[Source, list] = defaultdict(list)
@@ -223,7 +211,7 @@ class TimelineView(FilterView):
             .for_relation("contradicts")
             .filter(from_claim__in=[c.pk for c in claims], to_claim__in=[c.pk for c in claims])
         )
-        topics = list(Topic.objects.order_by("name"))
+        topics = list(Topic.objects.all())
         lanes = self.lane_topics(claims)
         context["timeline"] = timeline.layout(
             [
