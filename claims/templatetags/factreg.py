@@ -18,22 +18,27 @@ def marked(snippet: str) -> SafeString:
     return mark_safe(html)  # noqa: S308 - escaped above
 
 
+def _params(context, *drop: str) -> QueryDict:
+    """A copy of the request's query parameters without the keys in `drop`."""
+    params: QueryDict = context["request"].GET.copy()
+    for key in drop:
+        params.pop(key, None)
+    return params
+
+
 @register.simple_tag(takes_context=True)
 def toggle(context, key: str, value: str) -> str:
     """The current query string with `value` added to or removed from `key`; page reset."""
-    params: QueryDict = context["request"].GET.copy()
+    params = _params(context, "page")
     values = params.getlist(key)
     params.setlist(key, [v for v in values if v != value] if value in values else [*values, value])
-    params.pop("page", None)
     return "?" + params.urlencode() if params else "?"
 
 
 @register.simple_tag(takes_context=True)
 def export_url(context, name: str, format: str = "", **fixed: str) -> str:  # noqa: A002
     """An export URL carrying the page's filters (without its pagination), plus `fixed`."""
-    params: QueryDict = context["request"].GET.copy()
-    for key in ("page", "per_page"):
-        params.pop(key, None)
+    params = _params(context, "page", "per_page")
     for key, value in fixed.items():
         if value and value not in params.getlist(key):
             params.appendlist(key, value)

@@ -10,15 +10,15 @@ from claims.models import Claim, ClaimLink, Entity, Quote, Source, Topic
 def build_report() -> dict:
     """The registry as one JSON-ready object: counts, sources, claims, quotes, links."""
     sources = list(Source.objects.order_by("seed_file", "seed_start", "slug"))
-    claims = Claim.objects.order_by("pk").prefetch_related("topics", "entities")
+    claims = list(Claim.objects.order_by("pk").prefetch_related("topics", "entities"))
     quotes = Quote.objects.for_report()
-    links = ClaimLink.objects.order_by("pk")
+    link_rows = list(ClaimLink.objects.order_by("pk"))
     by_status = dict.fromkeys(Claim.Status.values, 0)
-    for status in Claim.objects.values_list("status", flat=True):
-        by_status[status] += 1
+    for claim in claims:
+        by_status[claim.status] += 1
     by_relation = dict.fromkeys(ClaimLink.Relation.values, 0)
-    for relation in links.values_list("relation", flat=True):
-        by_relation[relation] += 1
+    for link in link_rows:
+        by_relation[link.relation] += 1
     quote_rows = [
         {
             "id": q.pk,
@@ -39,7 +39,6 @@ def build_report() -> dict:
     for q in quote_rows:
         claim_sources.setdefault(q["claim"], set()).add(q["source"])
         per_file.setdefault(q["seed_file"], set()).add(q["claim"])
-    link_rows = list(links)
     across = sum(
         link.relation == ClaimLink.Relation.CONTRADICTS
         and claim_sources.get(link.from_claim_id) != claim_sources.get(link.to_claim_id)
