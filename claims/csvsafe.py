@@ -24,11 +24,12 @@ def unescape_text(value: str) -> str:
     return value[1:] if value.startswith(ESCAPE) else value
 
 
-def format_number(value: Decimal | int | float | None) -> str:
+def format_number(value: Decimal | int | float | str | None) -> str:
     """A plain decimal number (no exponent, no trailing zeros); blank for None."""
     if value is None:
         return ""
-    text = format(Decimal(value), "f")
+    # str() first: a float's shortest repr, not its binary expansion (58.6, not 58.6000…01).
+    text = format(Decimal(value if isinstance(value, Decimal | int) else str(value)), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text

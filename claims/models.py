@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -31,12 +33,15 @@ def _date_matches_precision(field: str) -> Q:
     )
 
 
-def format_partial_date(value, precision: str) -> str:
-    """ISO text at the date's real precision: `2022`, `2022-02` or `2022-02-22`."""
+def format_partial_date(value: dt.date | str | None, precision: str) -> str:
+    """ISO text at the date's real precision: `2022`, `2022-02` or `2022-02-22`.
+
+    `value` is a date, or the ISO text a database column holds.
+    """
     if value is None or precision == DatePrecision.UNKNOWN:
         return ""
     length = {DatePrecision.YEAR: 4, DatePrecision.MONTH: 7}.get(precision, 10)
-    return value.isoformat()[:length]
+    return (value if isinstance(value, str) else value.isoformat())[:length]
 
 
 class Source(models.Model):

@@ -6,7 +6,17 @@ from typing import TYPE_CHECKING
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connections, models
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import (
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
@@ -218,6 +228,11 @@ class ClaimQuerySet(models.QuerySet):
         return changed
 
 
+def _raw(field: str) -> ExpressionWrapper:
+    """A column read without Django's conversion of its values."""
+    return ExpressionWrapper(F(field), output_field=models.TextField())
+
+
 def _quoting(**where) -> models.QuerySet:
     """The ids of claims with a quote matching `where`, as a subquery."""
     from claims.models import Claim
@@ -253,13 +268,21 @@ class QuoteQuerySet(models.QuerySet):
                 "start",
                 "pk",
             )
+            # Dates and the value come as the driver gives them (a date or ISO text,
+            # a number): Django's per-row converters cost a quarter of the export's
+            # time, and the CSV only needs their text (measured with make bench).
+            .annotate(
+                event_date_raw=_raw("claim__event_date"),
+                value_raw=_raw("claim__value"),
+                published_raw=_raw("source__published"),
+            )
             .values_list(
                 "claim_id",
                 "claim__statement",
                 "claim__status",
-                "claim__event_date",
+                "event_date_raw",
                 "claim__event_date_precision",
-                "claim__value",
+                "value_raw",
                 "claim__unit",
                 "exact",
                 "start",
@@ -268,7 +291,7 @@ class QuoteQuerySet(models.QuerySet):
                 "source__title",
                 "source__author",
                 "source__outlet",
-                "source__published",
+                "published_raw",
                 "source__published_precision",
                 "source__url",
                 "source__slug",
