@@ -1,24 +1,52 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
+from claims import services
 from claims.exports import citations_response
-from claims.forms import ClaimLinkForm, QuoteForm
-from claims.models import Claim, ClaimLink, Entity, Quote, Source, Topic
+from claims.extraction import MEDIA_TYPES
+from claims.forms import (
+    ClaimLinkForm,
+    PassageForm,
+    QuoteForm,
+    SourceChangeForm,
+    SourceIntakeForm,
+    SourceMetadataForm,
+)
+from claims.models import Claim, ClaimLink, Entity, Original, Quote, Source, Topic
 from claims.rendering import Mark, highlight
 
-ADMIN_MARK = '<mark title="{title}"><a href="{url}">{text}</a></mark>'
+# Quoted spans in the reading view: plain marks, so a drag that starts on one still
+# selects text; each quote is listed, with its claim, under the text.
+READER_MARK = '<mark id="{anchor}" title="{title}" data-url="{url}">{text}</mark>'
 
-# Written by import_seeds only: the admin shows them, never edits them.
-SEED_FIELDS = ["seed_file", "seed_start", "seed_end", "text_sha256", "created_at", "updated_at"]
+# Written by the services only: the admin shows them, never edits them.
+ORIGIN_FIELDS = [
+    "extractor",
+    "extractor_version",
+    "text_edited_at",
+    "origin_start",
+    "origin_end",
+    "text_sha256",
+    "created_at",
+    "updated_at",
+]
 
 
 @admin.register(Topic)
@@ -43,42 +71,195 @@ class EntityAdmin(SimpleHistoryAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+@admin.register(Original)
+class OriginalAdmin(admin.ModelAdmin):
+    """Originals are kept as received: viewed and downloaded, never edited."""
+
+    list_display = ["__str__", "kind", "media_type", "size", "received_at", "download"]
+    list_filter = ["kind", "media_type"]
+    search_fields = ["filename", "url", "final_url", "sha256"]
+    fields = [
+        "kind",
+        "media_type",
+        "declared_type",
+        "size",
+        "sha256",
+        "filename",
+        "url",
+        "final_url",
+        "received_at",
+        "received_by",
+        "download",
+        "used_by",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).without_content()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # originals arrive through "Add source" and import_seeds only
+
+    def has_change_permission(self, request: HttpRequest, obj: Original | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Original | None = None) -> bool:
+        # An original no source uses (an abandoned preview) may go; the others are evidence.
+        if obj is None or obj.sources.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(self.download_view)
+        return [
+            path("<path:object_id>/download/", view, name="claims_original_download"),
+            *super().get_urls(),
+        ]
+
+    def download_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        original = get_object_or_404(Original, pk=object_id)
+        response = HttpResponse(bytes(original.content), content_type=original.media_type)
+        # Always a download: an original HTML page must never render on this site.
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=download_name(original)
+        )
+        return response
+
+    @admin.display(description="original")
+    def download(self, obj: Original) -> SafeString:
+        url = reverse("admin:claims_original_download", args=[obj.pk])
+        return format_html('<a href="{}">download</a>', url)
+
+    @admin.display(description="Sources made from it")
+    def used_by(self, obj: Original) -> SafeString | str:
+        rows = (
+            (reverse("admin:claims_source_change", args=[s.pk]), s.title)
+            for s in obj.sources.order_by("origin_start", "pk")
+        )
+        html = format_html_join("", '<li><a href="{}">{}</a></li>', rows)
+        return format_html("<ul>{}</ul>", html) if html else "None yet."
+
+
+def download_name(original: Original) -> str:
+    """The file name an original downloads as."""
+    if original.filename:
+        return original.filename
+    extension = {v: k for k, v in MEDIA_TYPES.items()}.get(original.media_type, ".bin")
+    if extension == ".htm":
+        extension = ".html"
+    return f"original-{original.sha256[:12]}{extension}"
+
+
 @admin.register(Source)
 class SourceAdmin(SimpleHistoryAdmin):
+    form = SourceChangeForm
     list_display = [
         "title",
         "author",
         "outlet",
         "published_display",
         "kind",
-        "seed_file",
+        "origin_kind",
+        "reading_view_link",
         "public_page",
     ]
-    list_filter = ["kind", "outlet", "seed_file"]
+    list_filter = ["kind", "outlet", "original__kind"]
+    list_select_related = ["original"]
     search_fields = ["title", "author", "outlet", "slug"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    readonly_fields = [*SEED_FIELDS, "citing_claims", "highlighted_text"]
+    readonly_fields = [*ORIGIN_FIELDS, "origin", "bases", "citing_claims"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "author", "outlet", "url", "kind", "language"]}),
         ("Date", {"fields": ["published", "published_precision", "published_basis"]}),
+        ("Where the metadata came from", {"fields": ["bases"]}),
         ("Claims citing this source", {"fields": ["citing_claims"]}),
-        ("Text with quoted spans highlighted", {"fields": ["highlighted_text"]}),
+        ("Original", {"fields": ["origin", *ORIGIN_FIELDS]}),
         (
-            "Seed",
+            "Text",
             {
-                "classes": ["collapse"],
-                "fields": SEED_FIELDS,
+                "fields": ["text"],
+                "description": "Changing the text re-anchors every quote of this source. "
+                "The change is refused, and nothing is saved, if any quote would be lost.",
             },
         ),
     ]
 
-    @admin.display(description="public page")
-    def public_page(self, obj: Source) -> SafeString:
-        return format_html('<a href="{}">view</a>', obj.get_absolute_url())
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).with_origin().with_public_flag()
+
+    def has_change_permission(self, request: HttpRequest, obj: Source | None = None) -> bool:
+        # A public source changes only with a reviewer's rights.
+        if (
+            obj is not None
+            and not request.user.has_perm("claims.publish_claim")
+            and Source.objects.public().filter(pk=obj.pk).exists()
+        ):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "<path:object_id>/read/",
+                self.admin_site.admin_view(self.reading_view),
+                name="claims_source_read",
+            ),
+            path(
+                "<path:object_id>/quote/",
+                self.admin_site.admin_view(self.quote_view),
+                name="claims_source_quote",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="quote it")
+    def reading_view_link(self, obj: Source) -> SafeString:
+        url = reverse("admin:claims_source_read", args=[obj.pk])
+        return format_html('<a href="{}">read and quote</a>', url)
+
+    @admin.display(description="public page", boolean=False)
+    def public_page(self, obj: Source) -> SafeString | str:
+        if getattr(obj, "is_public", False):
+            return format_html('<a href="{}">view</a>', obj.get_absolute_url())
+        return "not public"
 
     @admin.display(description="published", ordering="published")
     def published_display(self, obj: Source) -> str:
         return obj.published_display or "—"
+
+    @admin.display(description="origin", ordering="original__kind")
+    def origin_kind(self, obj: Source) -> str:
+        return obj.original.get_kind_display() if obj.original else "—"
+
+    @admin.display(description="Original")
+    def origin(self, obj: Source) -> SafeString | str:
+        original = obj.original
+        if original is None:
+            return "No original is recorded (run import_seeds for seed sources)."
+        return format_html(
+            "{} · {} · {} bytes · SHA-256 <code>{}</code> · received {}{} · "
+            '<a href="{}">download the original</a> · <a href="{}">details</a>',
+            original.get_kind_display(),
+            original.media_type,
+            original.size,
+            original.sha256,
+            original.received_at.strftime("%Y-%m-%d %H:%M UTC"),
+            format_html(" from {}", original.final_url or original.url)
+            if original.url
+            else (format_html(" as {}", original.filename) if original.filename else ""),
+            reverse("admin:claims_original_download", args=[original.pk]),
+            reverse("admin:claims_original_change", args=[original.pk]),
+        )
+
+    @admin.display(description="Bases")
+    def bases(self, obj: Source) -> SafeString | str:
+        rows = [(name, basis) for name, basis in sorted(obj.metadata_basis.items())]
+        if obj.published_basis:
+            rows.append(("published", obj.published_basis))
+        html = format_html_join("", "<li><b>{}</b>: {}</li>", rows)
+        return format_html("<ul>{}</ul>", html) if html else "—"
 
     @admin.display(description="Claims")
     def citing_claims(self, obj: Source) -> SafeString:
@@ -90,22 +271,152 @@ class SourceAdmin(SimpleHistoryAdmin):
         html = format_html_join("", '<li><a href="{}">#{}</a> ({}) {}</li>', rows)
         return format_html("<ul>{}</ul>", html) if html else "No claims cite this source yet."
 
-    @admin.display(description="Text")
-    def highlighted_text(self, obj: Source) -> SafeString:
+    def save_model(self, request: HttpRequest, obj: Source, form, change: bool) -> None:
+        if change and form.text_changed():
+            report = services.set_source_text(
+                source=obj, text=form.cleaned_data["text"], edited_by=request.user
+            )
+            self.message_user(request, f"Text changed; {report.summary()}.", messages.SUCCESS)
+        else:
+            super().save_model(request, obj, form, change)
+
+    # --- Adding a source: paste, upload or URL, then check the metadata -----------
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        intake_form, meta_form, intake = SourceIntakeForm(), None, None
+        if request.method == "POST" and "_preview" in request.POST:
+            intake_form = SourceIntakeForm(request.POST, request.FILES)
+            if intake_form.is_valid():
+                try:
+                    intake = services.take_in(**intake_form.intake_kwargs(), user=request.user)
+                except ValidationError as error:
+                    add_errors(intake_form, error)
+                else:
+                    meta_form = SourceMetadataForm(initial=metadata_initial(intake))
+        elif request.method == "POST" and "_save" in request.POST:
+            meta_form = SourceMetadataForm(request.POST)
+            if meta_form.is_valid():
+                values = {k: v for k, v in meta_form.cleaned_data.items() if k != "original"}
+                try:
+                    source = services.create_source(
+                        original=meta_form.cleaned_data["original"],
+                        values=values,
+                        user=request.user,
+                    )
+                except ValidationError as error:
+                    add_errors(meta_form, error)
+                else:
+                    self.log_addition(request, source, [{"added": {}}])
+                    self.message_user(
+                        request,
+                        format_html(
+                            "Added “{}”: {} characters of text. It is not public "
+                            "until a published claim quotes it.",
+                            source.title,
+                            len(source.text),
+                        ),
+                        messages.SUCCESS,
+                    )
+                    return redirect("admin:claims_source_read", source.pk)
+            original = meta_form.cleaned_data.get("original") if meta_form.is_bound else None
+            if original is None and "original" not in meta_form.errors:
+                original = Original.objects.filter(pk=request.POST.get("original")).first()
+            if original is not None:
+                intake = services.preview(original=original)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Add source",
+            "intake_form": intake_form,
+            "meta_form": meta_form,
+            "intake": intake,
+            "suggestions": sorted(intake.suggestions.items()) if intake else [],
+            "duplicates": getattr(intake_form, "duplicates", []),
+            "max_size": services.megabytes(settings.SOURCE_MAX_BYTES),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/claims/source/add_source.html", context)
+
+    # --- Reading view: select a passage to quote it ---------------------------------
+
+    def reading_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        source = self.get_object(request, object_id)
+        if source is None:
+            raise Http404("No source with that id.")
+        if not self.has_view_permission(request, source):
+            raise PermissionDenied
+        quotes = list(source.quotes.select_related("claim").order_by("start", "pk"))
         marks = [
             Mark(
                 q.start,
                 q.end,
                 reverse("admin:claims_claim_change", args=[q.claim_id]),
-                f"claim #{q.claim_id}",
+                f"claim #{q.claim_id} ({q.claim.get_status_display()})",
                 f"q{q.pk}",
             )
-            for q in obj.quotes.all()
+            for q in quotes
         ]
-        return format_html(
-            '<div style="white-space: pre-wrap; max-width: 60em">{}</div>',
-            highlight(obj.text, marks, template=ADMIN_MARK),
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": source,
+            "title": f"Read and quote: {source.title}",
+            "source": source,
+            "quotes": quotes,
+            "text_html": highlight(source.text, marks, template=READER_MARK),
+            "passage_form": PassageForm(initial={"passage_source": source.pk}),
+            "can_add_claim": request.user.has_perm("claims.add_claim"),
+        }
+        return TemplateResponse(request, "admin/claims/source/read.html", context)
+
+    def quote_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Check a selected or pasted passage, then open the claim form with it prefilled."""
+        form = PassageForm(request.GET)
+        if not form.is_valid():
+            for error in form.errors.values():
+                self.message_user(request, " ".join(error), messages.ERROR)
+            return redirect("admin:claims_source_read", object_id)
+        claim_id = form.cleaned_data.get("claim")
+        if claim_id is not None and not Claim.objects.filter(pk=claim_id).exists():
+            self.message_user(request, f"There is no claim #{claim_id}.", messages.ERROR)
+            return redirect("admin:claims_source_read", object_id)
+        target = (
+            reverse("admin:claims_claim_change", args=[claim_id])
+            if claim_id
+            else reverse("admin:claims_claim_add")
         )
+        span = form.cleaned_data["span"]
+        query = urlencode(
+            {
+                "passage_source": form.cleaned_data["passage_source"].pk,
+                "passage_text": span.exact,
+                "passage_start": span.start,
+            }
+        )
+        return redirect(f"{target}?{query}")
+
+
+def metadata_initial(intake: services.Intake) -> dict:
+    """The metadata form's first values: what the document states, and the original."""
+    initial: dict = {"original": intake.original.pk}
+    for name, suggestion in intake.suggestions.items():
+        initial[name] = suggestion.value
+        if name == "published":
+            initial["published_basis"] = suggestion.basis
+    return initial
+
+
+def add_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on its field where the form has one."""
+    if isinstance(error, services.DuplicateOriginal):
+        form.duplicates = error.sources
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 class QuoteInline(admin.StackedInline):
@@ -115,6 +426,33 @@ class QuoteInline(admin.StackedInline):
     autocomplete_fields = ["source"]
     readonly_fields = ["start", "end", "locator"]
     fields = [("source", "locator", "start", "end"), "exact", ("context_before", "context_after")]
+
+    def get_extra(self, request: HttpRequest, obj: Claim | None = None, **kwargs) -> int:
+        # One blank form, prefilled, when the editor came from a selected passage.
+        return 1 if passage_initial(request) else 0
+
+
+def passage_initial(request: HttpRequest) -> dict | None:
+    """The quote a selected passage prefills (on GET only), anchored by the server.
+
+    The browser's offsets are only a hint: the anchoring module finds the passage
+    in the stored text, and the quote form anchors it again when it is saved.
+    """
+    if request.method != "GET" or "passage_source" not in request.GET:
+        return None
+    if not hasattr(request, "_passage_initial"):
+        form = PassageForm(request.GET)
+        request._passage_initial = (
+            {
+                "source": form.cleaned_data["passage_source"].pk,
+                "exact": form.cleaned_data["span"].exact,
+                "context_before": form.cleaned_data["span"].prefix,
+                "context_after": form.cleaned_data["span"].suffix,
+            }
+            if form.is_valid()
+            else None
+        )
+    return request._passage_initial
 
 
 class ClaimLinkInline(admin.TabularInline):
@@ -197,6 +535,13 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).with_counts()
+
+    def get_formset_kwargs(self, request: HttpRequest, obj, inline, prefix: str) -> dict:
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        initial = passage_initial(request)
+        if initial and isinstance(inline, QuoteInline):
+            kwargs["initial"] = [initial]
+        return kwargs
 
     @admin.display(description="statement", ordering="statement")
     def short_statement(self, obj: Claim) -> str:

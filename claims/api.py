@@ -160,7 +160,7 @@ class ClaimApiView(View):
 class SourceApiView(View):
     """GET /api/sources/<slug>/: a source, its text and its published quotes."""
 
-    queryset = Source.objects.all()
+    queryset = Source.objects.public()
 
     def get(self, request: HttpRequest, slug: str) -> JsonResponse:
         source = self.queryset.filter(slug=slug).first()

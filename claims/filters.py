@@ -94,7 +94,7 @@ class ClaimFilter(django_filters.FilterSet):
         field_name="entities__slug", queryset=Entity.objects.all(), label="Entities"
     )
     source = django_filters.ModelChoiceFilter(
-        queryset=Source.objects.only("slug", "title"),
+        queryset=Source.objects.public().only("slug", "title"),
         to_field_name="slug",
         method="filter_source",
         label="Source",
@@ -179,7 +179,7 @@ class ContradictionFilter(django_filters.FilterSet):
         queryset=Entity.objects.all(), to_field_name="slug", method="filter_side", label="Entity"
     )
     source = django_filters.ModelChoiceFilter(
-        queryset=Source.objects.only("slug", "title"),
+        queryset=Source.objects.public().only("slug", "title"),
         to_field_name="slug",
         method="filter_side",
         label="Source",

@@ -1,10 +1,20 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from claims.anchoring import AnchorError, anchor
 from claims.evidence import place_quote
-from claims.models import ClaimLink, Quote
+from claims.extraction import SUPPORTED_EXTENSIONS, clean_text
+from claims.models import ClaimLink, Original, Quote, Source
+from claims.services import (
+    OrphanedQuotes,
+    Reanchoring,
+    megabytes,
+    parse_published,
+    plan_reanchoring,
+)
 
 
 class QuoteForm(forms.ModelForm):
@@ -54,3 +64,178 @@ class ClaimLinkForm(forms.ModelForm):
         model = ClaimLink
         fields = ["relation", "to_claim", "rationale"]
         widgets = {"rationale": forms.Textarea(attrs={"rows": 2, "cols": 50})}
+
+
+class SourceIntakeForm(forms.Form):
+    """Step one of adding a source: paste the text, upload a file or give a URL."""
+
+    text = forms.CharField(
+        required=False,
+        strip=False,
+        label="Paste the article text",
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
+    )
+    file = forms.FileField(
+        required=False,
+        label="or upload a file",
+        help_text=".txt, .html, .htm, .pdf or .docx",
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(SUPPORTED_EXTENSIONS)}),
+    )
+    url = forms.URLField(
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+        label="or give its URL",
+        help_text="The server fetches the page (http or https only).",
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        text = cleaned.get("text") or ""
+        given = [bool(text), cleaned.get("file") is not None, bool(cleaned.get("url"))]
+        if sum(given) != 1 and not self.errors:
+            raise ValidationError("Give exactly one of: pasted text, a file or a URL.")
+        upload = cleaned.get("file")
+        if upload is not None and upload.size > settings.SOURCE_MAX_BYTES:
+            # Refused before the file is read into memory.
+            self.add_error(
+                "file",
+                f"The file is {megabytes(upload.size)}, over the limit of "
+                f"{megabytes(settings.SOURCE_MAX_BYTES)}.",
+            )
+        return cleaned
+
+    def intake_kwargs(self) -> dict:
+        """The keyword arguments of `services.take_in` for what was given."""
+        data = self.cleaned_data
+        if data.get("file") is not None:
+            return {"file_name": data["file"].name, "file_data": data["file"].read()}
+        if data.get("url"):
+            return {"url": data["url"]}
+        return {"text": data["text"]}
+
+
+class SourceMetadataForm(forms.Form):
+    """Step two: the extracted metadata, for the editor to check and correct."""
+
+    original = forms.ModelChoiceField(
+        queryset=Original.objects.without_content(), widget=forms.HiddenInput
+    )
+    title = forms.CharField(max_length=300)
+    slug = forms.SlugField(
+        max_length=100, required=False, help_text="Leave blank to make one from the title."
+    )
+    author = forms.CharField(max_length=200, required=False, help_text="Blank when unknown.")
+    outlet = forms.CharField(max_length=200, required=False)
+    url = forms.URLField(max_length=500, required=False, assume_scheme="https")
+    kind = forms.ChoiceField(choices=Source.Kind.choices, initial=Source.Kind.ANALYSIS)
+    language = forms.CharField(max_length=10, initial="en")
+    published = forms.CharField(
+        max_length=10,
+        required=False,
+        label="Published",
+        help_text="YYYY, YYYY-MM or YYYY-MM-DD, only as precise as the document says.",
+    )
+    published_basis = forms.CharField(
+        required=False,
+        label="Basis of the date",
+        help_text="The words that give the date, or how it was found. Filled in for you "
+        "when the date comes from the document.",
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+    )
+
+    def clean_published(self) -> str:
+        value = self.cleaned_data["published"]
+        try:
+            parse_published(value)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["published"]) from None
+        return value
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"]
+        if slug and Source.objects.filter(slug=slug).exists():
+            raise ValidationError("A source with this slug exists already.")
+        return slug
+
+
+class SourceChangeForm(forms.ModelForm):
+    """A source's metadata and text; a text change must keep every quote."""
+
+    url = forms.URLField(max_length=500, required=False, assume_scheme="https")
+
+    class Meta:
+        model = Source
+        fields = [
+            "title",
+            "slug",
+            "author",
+            "outlet",
+            "url",
+            "kind",
+            "language",
+            "published",
+            "published_precision",
+            "published_basis",
+            "text",
+        ]
+        widgets = {"text": forms.Textarea(attrs={"rows": 24, "cols": 100})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Browsers send CRLF and the text's own white space matters, so nothing is stripped.
+        if "text" in self.fields:  # absent when the user may only view
+            self.fields["text"].strip = False
+        self.reanchoring: Reanchoring | None = None
+
+    def text_changed(self) -> bool:
+        """Whether the submitted text differs from the stored one (line ends aside)."""
+        text = self.cleaned_data.get("text")
+        return text is not None and _browser_lines(text) != self.instance.text
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.instance.pk and self.text_changed():
+            new = clean_text(cleaned["text"])
+            self.reanchoring = plan_reanchoring(source=self.instance, text=new)
+            if self.reanchoring.orphaned:
+                self.add_error("text", OrphanedQuotes(self.reanchoring))
+        return cleaned
+
+    def _post_clean(self) -> None:
+        # The text is saved by services.set_source_text (with the re-anchoring),
+        # never by the model form: keep the stored text on the instance meanwhile.
+        text = self.instance.text
+        super()._post_clean()
+        if self.instance.pk:
+            self.instance.text = text
+
+
+def _browser_lines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class PassageForm(forms.Form):
+    """A passage an editor selected (or pasted) in a source's reading view."""
+
+    passage_source = forms.ModelChoiceField(queryset=Source.objects.all())
+    passage_text = forms.CharField(max_length=20_000, strip=False)
+    passage_start = forms.IntegerField(min_value=0, required=False)
+    claim = forms.IntegerField(min_value=1, required=False, label="Claim #")
+    action = forms.ChoiceField(
+        choices=[("new", "New claim"), ("evidence", "Add as evidence")], required=False
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("action") == "evidence" and not cleaned.get("claim"):
+            self.add_error("claim", "Give the number of the claim to add this passage to.")
+        if cleaned.get("action") != "evidence":
+            cleaned["claim"] = None
+        source, text = cleaned.get("passage_source"), cleaned.get("passage_text")
+        if source is not None and text:
+            try:
+                cleaned["span"] = anchor(source.text, text, hint=cleaned.get("passage_start"))
+            except AnchorError as error:
+                raise ValidationError(str(error)) from None
+        return cleaned

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 from claims.querysets import (
     ClaimLinkQuerySet,
     ClaimQuerySet,
+    OriginalQuerySet,
     QuoteQuerySet,
     SlugQuerySet,
     SourceQuerySet,
@@ -44,6 +45,59 @@ def format_partial_date(value: dt.date | str | None, precision: str) -> str:
     return (value if isinstance(value, str) else value.isoformat())[:length]
 
 
+class Original(models.Model):
+    """The bytes a source's text came from, exactly as received, so every text traces to them."""
+
+    class Kind(models.TextChoices):
+        SEED = "seed", "Seed file"
+        PASTE = "paste", "Pasted text"
+        FILE = "file", "Uploaded file"
+        URL = "url", "Fetched URL"
+
+    kind = models.CharField(max_length=10, choices=Kind)
+    content = models.BinaryField(help_text="The file, page or pasted text, byte for byte.")
+    sha256 = models.CharField(max_length=64, help_text="SHA-256 of the content.")
+    size = models.PositiveBigIntegerField(help_text="Bytes.")
+    media_type = models.CharField(max_length=120, help_text="The detected media type.")
+    declared_type = models.CharField(
+        max_length=200, blank=True, help_text="The Content-Type the server or browser declared."
+    )
+    filename = models.CharField(max_length=255, blank=True)
+    url = models.URLField(max_length=2000, blank=True, help_text="The address as typed.")
+    final_url = models.URLField(max_length=2000, blank=True, help_text="After redirects.")
+    received_at = models.DateTimeField(help_text="When it was read, uploaded or fetched.")
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = OriginalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["kind"], name="original_kind_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sha256"],
+                name="original_unique_sha256",
+                violation_error_message="This original is already stored.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["seed", "paste", "file", "url"]), name="original_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(size__gt=0) & ~Q(media_type=""), name="original_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        name = self.final_url or self.url or self.filename or self.get_kind_display()
+        return f"{name} ({self.media_type}, {self.size} bytes)"
+
+
 class Source(models.Model):
     class Kind(models.TextChoices):
         ANALYSIS = "analysis", "Analysis"
@@ -65,10 +119,36 @@ class Source(models.Model):
     published_basis = models.TextField(
         blank=True, help_text="The words in the text that give the date, or how it was inferred."
     )
-    text = models.TextField(help_text="The article body, verbatim from the seed file.")
-    seed_file = models.CharField(max_length=200, blank=True)
-    seed_start = models.PositiveIntegerField(null=True, blank=True)
-    seed_end = models.PositiveIntegerField(null=True, blank=True)
+    metadata_basis = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Where each filled-in value came from, by field name.",
+    )
+    text = models.TextField(help_text="The article body, derived from the original.")
+    original = models.ForeignKey(
+        Original,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sources",
+        help_text="The bytes the text was derived from.",
+    )
+    origin_start = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Where the text starts in the original (seed files)."
+    )
+    origin_end = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Where the text ends in the original (exclusive)."
+    )
+    extractor = models.CharField(
+        max_length=60, blank=True, help_text="What derived the text from the original."
+    )
+    extractor_version = models.CharField(max_length=100, blank=True)
+    text_edited_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When an editor last changed the text by hand (it then differs from the "
+        "extractor's output).",
+    )
     text_sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -89,9 +169,14 @@ class Source(models.Model):
                 name="source_published_matches_precision",
             ),
             models.CheckConstraint(
-                condition=Q(seed_start__isnull=True, seed_end__isnull=True)
-                | Q(seed_start__isnull=False, seed_end__gt=F("seed_start")),
-                name="source_seed_range_valid",
+                condition=Q(origin_start__isnull=True, origin_end__isnull=True)
+                | Q(origin_start__isnull=False, origin_end__gt=F("origin_start")),
+                name="source_origin_range_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(text="") & ~Q(text__startswith=" ") & ~Q(text__endswith=" "),
+                name="source_text_not_empty",
+                violation_error_message="A source needs text.",
             ),
         ]
 
@@ -108,6 +193,22 @@ class Source(models.Model):
     def published_display(self) -> str:
         """The publication date at its real precision."""
         return format_partial_date(self.published, self.published_precision)
+
+    @property
+    def seed_file(self) -> str:
+        """The seed file the text was cut from, or blank for other origins."""
+        original = self.original
+        return original.filename if original and original.kind == Original.Kind.SEED else ""
+
+    @property
+    def seed_start(self) -> int | None:
+        """Where the text starts in its seed file, for seed sources."""
+        return self.origin_start if self.seed_file else None
+
+    @property
+    def seed_end(self) -> int | None:
+        """Where the text ends in its seed file (exclusive), for seed sources."""
+        return self.origin_end if self.seed_file else None
 
 
 class Topic(models.Model):

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connections, models
 from django.db.models import (
+    Case,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -16,6 +18,7 @@ from django.db.models import (
     Q,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
@@ -33,10 +36,41 @@ if TYPE_CHECKING:
     from claims.models import Claim
 
 
+class OriginalQuerySet(models.QuerySet):
+    def without_content(self) -> OriginalQuerySet:
+        """Originals without their (possibly large) bytes."""
+        return self.defer("content")
+
+
 class SourceQuerySet(models.QuerySet):
     def get_by_natural_key(self, slug: str):
         """Look a source up by its slug (fixtures refer to sources this way)."""
         return self.get(slug=slug)
+
+    def public(self) -> SourceQuerySet:
+        """Sources with a public page: quoted by a published (or retracted) claim."""
+        return self.filter(_cited_publicly())
+
+    def with_public_flag(self) -> SourceQuerySet:
+        """Annotate `is_public`: whether the source has a public page."""
+        return self.annotate(is_public=_cited_publicly())
+
+    def with_origin(self) -> SourceQuerySet:
+        """Join each source's original, without the original's bytes."""
+        return self.select_related("original").defer("original__content")
+
+    def in_reading_order(self) -> SourceQuerySet:
+        """Seed sources in file order, then the others by when they were added."""
+        from claims.models import Original
+
+        seed = Q(original__kind=Original.Kind.SEED)
+        return self.order_by(
+            Case(When(seed, then=Value(0)), default=Value(1)),
+            Case(When(seed, then=F("original__filename")), default=Value("")),
+            "origin_start",
+            "created_at",
+            "pk",
+        )
 
     def behind(self, claims: models.QuerySet) -> SourceQuerySet:
         """Sources quoted by any of `claims`."""
@@ -53,6 +87,15 @@ class SourceQuerySet(models.QuerySet):
                 "quotes__claim", filter=Q(quotes__claim__status="published"), distinct=True
             )
         )
+
+
+def _cited_publicly() -> Exists:
+    """Whether a published (or retracted, so still public) claim quotes the source."""
+    from claims.models import Quote
+
+    return Exists(
+        Quote.objects.filter(source=OuterRef("pk"), claim__status__in=["published", "retracted"])
+    )
 
 
 class SlugQuerySet(models.QuerySet):
@@ -300,7 +343,11 @@ class QuoteQuerySet(models.QuerySet):
 
     def for_report(self) -> QuoteQuerySet:
         """Quotes with the source columns a report needs, in a stable order."""
-        return self.select_related("source").order_by("claim_id", "source__slug", "start", "pk")
+        return (
+            self.select_related("source__original")
+            .defer("source__original__content")
+            .order_by("claim_id", "source__slug", "start", "pk")
+        )
 
 
 class ClaimLinkQuerySet(models.QuerySet):

@@ -47,7 +47,7 @@ class OverviewView(TemplateView):
         published = Claim.objects.published()
         return super().get_context_data(
             claim_count=published.count(),
-            source_count=Source.objects.count(),
+            source_count=Source.objects.public().count(),
             contradiction_count=ClaimLink.objects.public().for_relation("contradicts").count(),
             topics=Topic.objects.with_published_claim_counts()
             .filter(claim_count__gt=0)
@@ -144,14 +144,14 @@ class ClaimDetailView(DetailView):
 class SourceListView(ListView):
     """Every source with its number of published claims."""
 
-    queryset = Source.objects.with_published_claim_counts().order_by("seed_file", "seed_start")
+    queryset = Source.objects.public().with_published_claim_counts().in_reading_order()
     template_name = "claims/source_list.html"
 
 
 class SourceDetailView(DetailView):
     """The reading view: metadata, the text with published quotes marked, its claims."""
 
-    queryset = Source.objects.all()
+    queryset = Source.objects.public().with_origin()
     template_name = "claims/source_detail.html"
 
     def get_context_data(self, **kwargs) -> dict:
@@ -293,7 +293,7 @@ class SourceReferenceExportView(FilteredExportMixin, FilterView):
         if isinstance(claims, HttpResponse):
             return claims
         render, content_type = self.formats[self.kwargs["format"]]
-        sources = Source.objects.behind(claims).order_by("seed_file", "seed_start", "slug")
+        sources = Source.objects.behind(claims).in_reading_order()
         response = HttpResponse(
             render(sources, self.base_url()), content_type=f"{content_type}; charset=utf-8"
         )

@@ -132,3 +132,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Adding sources (claims/services.py): the largest original accepted, and how the
+# server fetches a URL an editor typed. Private, loopback and link-local addresses
+# are refused unless SOURCE_FETCH_ALLOW_PRIVATE is set (the tests serve pages on
+# 127.0.0.1).
+SOURCE_MAX_BYTES = int(os.environ.get("SOURCE_MAX_BYTES", str(20 * 1024 * 1024)))
+SOURCE_FETCH_ALLOW_PRIVATE = env_bool("SOURCE_FETCH_ALLOW_PRIVATE")
+SOURCE_FETCH_TIMEOUT = (5.0, 15.0)  # seconds: connect, read
+# A pasted text arrives as a form field, so the form limit must admit the largest.
+DATA_UPLOAD_MAX_MEMORY_SIZE = SOURCE_MAX_BYTES + 1024 * 1024

@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
@@ -196,3 +201,47 @@ def large_registry(db) -> dict:
     )
     Claim.objects.refresh_search_text()
     return {"claims": claims, "sources": sources, "topics": topics, "entities": entities}
+
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+class _PageHandler(BaseHTTPRequestHandler):
+    """Serves tests/data/ on 127.0.0.1, plus a redirect and a typed-wrong page."""
+
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+        if self.path.startswith("/moved"):
+            self.send_response(302)
+            self.send_header("Location", "/article.html")
+            self.end_headers()
+            return
+        if self.path == "/image":
+            body, kind = b"\x89PNG\r\n\x1a\n", "image/png"
+        else:
+            path = DATA / self.path.lstrip("/")
+            if not path.is_file():
+                self.send_error(404)
+                return
+            body = path.read_bytes()
+            kind = {".html": "text/html; charset=utf-8", ".txt": "text/plain"}.get(
+                path.suffix, "application/octet-stream"
+            )
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def page_server() -> Iterator[str]:
+    """The base URL of a local HTTP server serving tests/data/ (nothing leaves 127.0.0.1)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _PageHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()

@@ -88,3 +88,52 @@ def admin_claim_form(source: Source, passage: str, **extra) -> dict:
         "links_out-MAX_NUM_FORMS": "1000",
         **extra,
     }
+
+
+def make_pdf(pages: list[list[str]], *, title: str = "", author: str = "", lang: str = "") -> bytes:
+    """A real PDF with a text layer (fpdf2): one line per sentence, a page per list."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=12)
+    if lang:
+        pdf.set_lang(lang)
+    if title:
+        pdf.set_title(title)
+    if author:
+        pdf.set_author(author)
+    for sentences in pages:
+        pdf.add_page()
+        for sentence in sentences:
+            pdf.cell(0, 10, sentence, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def encrypt_pdf(data: bytes, user_password: str) -> bytes:
+    """The PDF `data`, encrypted with pypdf (an owner password is always set)."""
+    import io
+
+    import pypdf
+
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(data)))
+    writer.encrypt(user_password=user_password, owner_password="owner-secret")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def make_docx(paragraphs: list[str], *, title: str = "", author: str = "", lang: str = "") -> bytes:
+    """A real Word document (python-docx) with these body paragraphs and properties."""
+    import io
+
+    import docx
+
+    document = docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    document.core_properties.title = title
+    document.core_properties.author = author
+    document.core_properties.language = lang
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

@@ -64,23 +64,29 @@ def test_every_admin_page_renders_for_an_editor(client, editor, registry):
         assert client.get(url).status_code == 200, url
 
 
-def test_editor_may_view_but_not_change_or_add_sources(client, editor, registry):
-    client.force_login(editor)
-    assert client.get(reverse("admin:claims_source_add")).status_code == 403
-    page = client.get(reverse("admin:claims_source_change", args=[registry["source"].pk]))
-    assert b'name="title"' not in page.content
-
-
-def test_source_page_highlights_each_quoted_span_and_lists_citing_claims(
-    client, superuser, registry
+def test_editor_may_add_sources_and_change_only_those_not_yet_public(
+    client, editor, reviewer, registry
 ):
+    source = registry["source"]
+    change = reverse("admin:claims_source_change", args=[source.pk])
+    client.force_login(editor)
+    assert client.get(reverse("admin:claims_source_add")).status_code == 200
+    assert b'name="title"' in client.get(change).content
+    Claim.objects.filter(pk=registry["claim"].pk).update(status="published")
+    assert b'name="title"' not in client.get(change).content
+    client.force_login(reviewer)
+    assert b'name="title"' in client.get(change).content
+
+
+def test_reading_view_highlights_each_quoted_span_and_lists_its_claims(client, superuser, registry):
     client.force_login(superuser)
-    page = client.get(reverse("admin:claims_source_change", args=[registry["source"].pk]))
+    source, quote, claim = registry["source"], registry["quote"], registry["claim"]
+    page = client.get(reverse("admin:claims_source_read", args=[source.pk]))
     html = page.content.decode()
-    claim_url = reverse("admin:claims_claim_change", args=[registry["claim"].pk])
+    claim_url = reverse("admin:claims_claim_change", args=[claim.pk])
     assert (
-        f'<mark title="claim #{registry["claim"].pk}"><a href="{claim_url}">'
-        "Only two servicemen will be sent as observers.</a></mark>"
+        f'<mark id="q{quote.pk}" title="claim #{claim.pk} (Draft)" data-url="{claim_url}">'
+        "Only two servicemen will be sent as observers.</mark>"
     ) in html
     assert "Azerbaijan sent only two observers." in html
 

@@ -264,3 +264,94 @@ def test_pages_fit_a_360_pixel_screen_without_horizontal_scrolling(
         if width > NARROW + OVERFLOW_TOLERANCE:
             too_wide[path] = (width, sticking_out(narrow_page))
     assert not too_wide, f"wider than {NARROW}px: {too_wide}"
+
+
+SELECT_TEXT = """([start, end]) => {
+    // The screen rectangles of the first and last selected characters.
+    const root = document.getElementById("source-text");
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    const at = (offset) => {
+        let seen = 0;
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            if (seen + node.length > offset) return [node, offset - seen];
+            seen += node.length;
+        }
+        throw new Error("offset past the text");
+    };
+    const rect = (offset) => {
+        walker.currentNode = root;
+        const [node, inside] = at(offset);
+        const range = document.createRange();
+        range.setStart(node, inside);
+        range.setEnd(node, inside + 1);
+        const box = range.getBoundingClientRect();
+        return {left: box.left, right: box.right, middle: box.top + box.height / 2};
+    };
+    return [rect(start), rect(end - 1)];
+}"""
+
+
+def test_editor_quotes_a_passage_by_selecting_it_with_the_mouse(
+    live_server, transactional_db, page, django_user_model
+):
+    from claims import services
+    from claims.models import Quote
+
+    django_user_model.objects.create_superuser("ed", "ed@example.org", "a-long-test-password")
+    text = (
+        "Baku and Moscow signed a declaration on allied interaction in February 2022.\n\n"
+        "Lukoil holds a 20 percent stake in the Shah Deniz gas field. Analysts expect "
+        "the relationship to cool after 2024.\n\n"
+        "The stake is Lukoil’s largest abroad.\n"
+    )
+    source = services.add_source(text=text, values={"title": "Selectable article"})
+    sentence = "Lukoil holds a 20 percent stake in the Shah Deniz gas field."
+    start = source.text.index(sentence)
+    reader = f"{live_server.url}/admin/claims/source/{source.pk}/read/"
+
+    # Log in as an editor would, landing on the source's reading view.
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/claims/source/{source.pk}/read/")
+    page.get_by_label("Username").fill("ed")
+    page.get_by_label("Password").fill("a-long-test-password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(reader)
+
+    # Select the sentence with the mouse, from its first character to its last,
+    # once the layout has settled (the admin's sidebar script runs on load).
+    page.wait_for_load_state("networkidle")
+    first, last = page.evaluate(SELECT_TEXT, [start, start + len(sentence)])
+    page.mouse.move(first["left"] + 1, first["middle"])
+    page.mouse.down()
+    page.mouse.move(last["right"] - 1, last["middle"], steps=8)
+    page.mouse.up()
+    assert page.evaluate("window.getSelection().toString()") == sentence
+    expect(page.get_by_label("Passage", exact=True)).to_have_value(sentence)
+    screenshot(page, "editor-01-selected.png")
+
+    # "New claim from this passage" opens the claim form with the quote filled in.
+    page.get_by_role("button", name="New claim from this passage").click()
+    expect(page.locator("textarea[name='quotes-0-exact']")).to_have_value(sentence)
+    page.locator("textarea[name='statement']").fill("Lukoil holds a fifth of Shah Deniz.")
+    screenshot(page, "editor-02-claim-form.png")
+    page.locator("input[name='_save']").click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+
+    quote = Quote.objects.get(claim__statement="Lukoil holds a fifth of Shah Deniz.")
+    assert (quote.start, quote.end, quote.exact) == (start, start + len(sentence), sentence)
+    assert source.text[quote.start : quote.end] == quote.exact
+
+    # Back in the reading view the new quote is highlighted at exactly that place.
+    page.goto(reader)
+    mark = page.locator(f"mark#q{quote.pk}")
+    expect(mark).to_be_visible()
+    expect(mark).to_have_text(sentence)
+    offset = mark.evaluate(
+        """(mark) => {
+            const range = document.createRange();
+            range.setStart(document.getElementById("source-text"), 0);
+            range.setEndBefore(mark);
+            return Array.from(range.toString()).length;
+        }"""
+    )
+    assert offset == quote.start
+    screenshot(page, "editor-03-highlighted.png")

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -86,8 +88,17 @@ def test_registry_report_json_has_the_documented_shape(small_registry, capsys):
         "seed_file",
         "seed_start",
         "seed_end",
+        "origin",
     }
     assert row["published"] == "2020-09-15"
+    raw = (settings.SEEDS_DIR / row["seed_file"]).read_bytes()
+    assert row["origin"]["kind"] == "seed"
+    assert row["origin"]["sha256"] == hashlib.sha256(raw).hexdigest()
+    assert row["origin"]["size"] == len(raw)
+    assert (row["origin"]["media_type"], row["origin"]["extractor"]) == (
+        "text/plain",
+        "factreg seed manifest",
+    )
     assert report["claims"][0] == {
         "id": a.pk,
         "status": "published",

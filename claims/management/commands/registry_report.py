@@ -9,7 +9,7 @@ from claims.models import Claim, ClaimLink, Entity, Quote, Source, Topic
 
 def build_report() -> dict:
     """The registry as one JSON-ready object: counts, sources, claims, quotes, links."""
-    sources = list(Source.objects.order_by("seed_file", "seed_start", "slug"))
+    sources = list(Source.objects.with_origin().in_reading_order())
     claims = list(Claim.objects.order_by("pk").prefetch_related("topics", "entities"))
     quotes = Quote.objects.for_report()
     link_rows = list(ClaimLink.objects.order_by("pk"))
@@ -38,7 +38,8 @@ def build_report() -> dict:
     per_file: dict[str, set[int]] = {}
     for q in quote_rows:
         claim_sources.setdefault(q["claim"], set()).add(q["source"])
-        per_file.setdefault(q["seed_file"], set()).add(q["claim"])
+        if q["seed_file"]:
+            per_file.setdefault(q["seed_file"], set()).add(q["claim"])
     across = sum(
         link.relation == ClaimLink.Relation.CONTRADICTS
         and claim_sources.get(link.from_claim_id) != claim_sources.get(link.to_claim_id)
@@ -68,6 +69,7 @@ def build_report() -> dict:
                 "seed_file": s.seed_file,
                 "seed_start": s.seed_start,
                 "seed_end": s.seed_end,
+                "origin": _origin(s),
             }
             for s in sources
         ],
@@ -94,6 +96,26 @@ def build_report() -> dict:
             }
             for link in link_rows
         ],
+    }
+
+
+def _origin(source: Source) -> dict | None:
+    """Where a source's text came from: the original's kind, type, digest and extractor."""
+    original = source.original
+    if original is None:
+        return None
+    return {
+        "kind": original.kind,
+        "media_type": original.media_type,
+        "sha256": original.sha256,
+        "size": original.size,
+        "filename": original.filename,
+        "url": original.url,
+        "final_url": original.final_url,
+        "received_at": original.received_at.isoformat(),
+        "extractor": source.extractor,
+        "extractor_version": source.extractor_version,
+        "text_edited_at": source.text_edited_at.isoformat() if source.text_edited_at else None,
     }
 
 

@@ -1,0 +1,476 @@
+"""Writes that span models: taking in a source, changing its text, importing the seeds.
+
+Each function is keyword-only and runs in its own transaction. The admin, the
+management commands and the tests call these and hold no rules of their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from claims import extraction, fetching
+from claims.evidence import Anchoring, reanchor
+from claims.filters import parse_partial_date
+from claims.models import Claim, DatePrecision, Original, Quote, Source
+from claims.seeds import SeedSource, load_manifest
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+# The fields an editor may give or correct when adding a source, in form order.
+SOURCE_FIELDS = ("title", "slug", "author", "outlet", "url", "kind", "language", "published")
+# Of those, the ones a document can state; each filled-in one records its basis.
+STATED_FIELDS = ("title", "author", "outlet", "url", "language")
+SEED_EXTRACTOR = "factreg seed manifest"
+PASTE_TYPE = "text/plain; charset=utf-8"
+EDITOR_BASIS = "entered by the editor"
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex SHA-256 of raw bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def megabytes(size: int) -> str:
+    """A byte count as editors read it: `20 MB`, `2.5 MB`."""
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+
+
+class DuplicateOriginal(ValidationError):
+    """The same bytes were taken in before; `sources` are the sources made from them."""
+
+    def __init__(self, sources: Iterable[Source]) -> None:
+        self.sources = list(sources)
+        named = ", ".join(f"\u201c{s.title}\u201d ({s.slug})" for s in self.sources)
+        super().__init__(f"This document was already added as {named}.", code="duplicate")
+
+
+@dataclass(frozen=True)
+class Intake:
+    """An original stored as received, and what the extractor made of it."""
+
+    original: Original
+    extracted: extraction.Extracted
+
+    @property
+    def suggestions(self) -> dict[str, extraction.Suggestion]:
+        """Metadata values the document gives, each with its basis."""
+        return suggestions_for(self.original, self.extracted)
+
+
+def suggestions_for(
+    original: Original, extracted: extraction.Extracted
+) -> dict[str, extraction.Suggestion]:
+    """The extractor's metadata, plus the fetched address when the page names none."""
+    found = dict(extracted.metadata)
+    if original.kind == Original.Kind.URL and "url" not in found:
+        found["url"] = extraction.Suggestion(
+            original.final_url or original.url, "the address the page was fetched from"
+        )
+    return found
+
+
+def _max_bytes() -> int:
+    return settings.SOURCE_MAX_BYTES
+
+
+def _check_size(size: int, what: str) -> None:
+    if size > _max_bytes():
+        raise ValidationError(
+            f"{what} is {megabytes(size)}, over the limit of {megabytes(_max_bytes())}.",
+            code="too_large",
+        )
+
+
+def _extract(original: Original, data: bytes) -> extraction.Extracted:
+    try:
+        return extraction.extract(
+            data,
+            filename=original.filename,
+            declared_type=original.declared_type,
+            url=original.final_url or original.url,
+        )
+    except extraction.ExtractionError as error:
+        raise ValidationError(str(error), code="extraction") from None
+
+
+def take_in(
+    *,
+    text: str | None = None,
+    file_name: str = "",
+    file_data: bytes | None = None,
+    url: str | None = None,
+    user: AbstractBaseUser | None = None,
+) -> Intake:
+    """Store what an editor supplied (pasted text, a file or a URL) and extract its text.
+
+    Exactly one of `text`, `file_data` or `url` is given. The original is kept
+    byte for byte, keyed by its SHA-256; the same bytes taken in twice are one
+    original, and if a source was already made from them `DuplicateOriginal`
+    names it. Bad input raises `ValidationError` with a message for the editor
+    and stores nothing.
+    """
+    given = [x for x in (text, file_data, url) if x is not None and x != ""]
+    if len(given) != 1:
+        raise ValidationError(
+            "Give exactly one of: pasted text, a file or a URL.", code="one_input"
+        )
+    now = timezone.now()
+    received: dict = {"received_at": now, "received_by": user}
+    if text is not None and text != "":
+        if not text.strip():
+            raise ValidationError("The pasted text is empty.", code="empty")
+        data = text.encode("utf-8")
+        _check_size(len(data), "The pasted text")
+        received |= {"kind": Original.Kind.PASTE, "declared_type": PASTE_TYPE}
+    elif file_data is not None:
+        _check_size(len(file_data), "The file")
+        data = file_data
+        received |= {"kind": Original.Kind.FILE, "filename": Path(file_name).name[:255]}
+    else:
+        assert url is not None
+        try:
+            fetched = fetching.fetch(
+                url.strip(),
+                max_bytes=_max_bytes(),
+                allow_private=settings.SOURCE_FETCH_ALLOW_PRIVATE,
+                connect_timeout=settings.SOURCE_FETCH_TIMEOUT[0],
+                read_timeout=settings.SOURCE_FETCH_TIMEOUT[1],
+            )
+        except fetching.FetchError as error:
+            raise ValidationError(str(error), code="fetch") from None
+        data = fetched.data
+        received |= {
+            "kind": Original.Kind.URL,
+            "url": fetched.url,
+            "final_url": fetched.final_url,
+            "declared_type": fetched.declared_type[:200],
+            "received_at": fetched.retrieved_at,
+        }
+    digest = sha256_bytes(data)
+    existing = Original.objects.filter(sha256=digest).first()
+    if existing is not None and existing.sources.exists():
+        raise DuplicateOriginal(existing.sources.all())
+    candidate = existing or Original(content=data, sha256=digest, size=len(data), **received)
+    extracted = _extract(candidate, data)
+    if existing is None:
+        candidate.media_type = extracted.media_type
+        try:
+            with transaction.atomic():
+                candidate.save()
+        except IntegrityError:
+            # Another editor stored the same bytes a moment ago: use theirs.
+            candidate = Original.objects.get(sha256=digest)
+    return Intake(original=candidate, extracted=extracted)
+
+
+def preview(*, original: Original) -> Intake:
+    """What the extractor makes of a stored original, to show it to the editor again."""
+    return Intake(original=original, extracted=_extract(original, bytes(original.content)))
+
+
+def _basis(
+    name: str,
+    value: str,
+    suggestions: Mapping[str, extraction.Suggestion],
+    given_basis: str = "",
+) -> str:
+    if not value:
+        return ""
+    if given_basis.strip():
+        return given_basis.strip()
+    suggested = suggestions.get(name)
+    if suggested is not None and suggested.value == value:
+        return suggested.basis
+    return EDITOR_BASIS
+
+
+def unique_slug(title: str, *, taken: Iterable[str] = ()) -> str:
+    """A slug for `title` that no source has yet (`-2`, `-3` … when needed)."""
+    base = slugify(title)[:90].strip("-") or "source"
+    taken = set(taken) | set(
+        Source.objects.filter(slug__startswith=base).values_list("slug", flat=True)
+    )
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def parse_published(value: str) -> tuple[dt.date | None, str]:
+    """`YYYY`, `YYYY-MM` or `YYYY-MM-DD` as (date, precision); blank is unknown."""
+    value = value.strip()
+    if not value:
+        return None, DatePrecision.UNKNOWN
+    try:
+        date = parse_partial_date(value, end=False)
+    except ValidationError as error:
+        raise ValidationError({"published": error.messages}) from None
+    precision = (DatePrecision.YEAR, DatePrecision.MONTH, DatePrecision.DAY)[value.count("-")]
+    return date, precision
+
+
+@transaction.atomic
+def create_source(
+    *,
+    original: Original,
+    values: Mapping[str, str],
+    user: AbstractBaseUser | None = None,
+) -> Source:
+    """Make a source from a stored original and the metadata the editor confirmed.
+
+    The text is extracted again from the stored bytes, never taken from the
+    browser. A value equal to the document's own suggestion keeps that
+    suggestion's basis; any other is recorded as entered by the editor.
+    """
+    original = Original.objects.select_for_update().get(pk=original.pk)
+    if original.sources.exists():
+        raise DuplicateOriginal(original.sources.all())
+    extracted = _extract(original, bytes(original.content))
+    suggestions = suggestions_for(original, extracted)
+    clean = {name: (values.get(name) or "").strip() for name in SOURCE_FIELDS}
+    if not clean["title"]:
+        raise ValidationError({"title": "Give a title: the document does not state one."})
+    published, precision = parse_published(clean["published"])
+    published_basis = _basis(
+        "published", clean["published"], suggestions, values.get("published_basis", "")
+    )
+    source = Source(
+        title=clean["title"],
+        slug=clean["slug"] or unique_slug(clean["title"]),
+        author=clean["author"],
+        outlet=clean["outlet"],
+        url=clean["url"],
+        kind=clean["kind"] or Source.Kind.ANALYSIS,
+        language=clean["language"] or "en",
+        published=published,
+        published_precision=precision,
+        published_basis=published_basis,
+        metadata_basis={
+            name: basis
+            for name in STATED_FIELDS
+            if (basis := _basis(name, clean[name], suggestions))
+        },
+        text=extracted.text,
+        text_sha256=extraction_sha(extracted.text),
+        original=original,
+        extractor=extracted.extractor,
+        extractor_version=extracted.extractor_version[:100],
+    )
+    source.full_clean()
+    source.save()
+    return source
+
+
+def extraction_sha(text: str) -> str:
+    """Hex SHA-256 of a source text as UTF-8 (the text's identity)."""
+    return sha256_bytes(text.encode("utf-8"))
+
+
+@transaction.atomic
+def add_source(
+    *,
+    text: str | None = None,
+    file_name: str = "",
+    file_data: bytes | None = None,
+    url: str | None = None,
+    values: Mapping[str, str] | None = None,
+    user: AbstractBaseUser | None = None,
+) -> Source:
+    """Take in a document and make its source at once, all or nothing.
+
+    The document's own metadata is used where `values` gives nothing; given
+    values win (the command line's --title, --author …).
+    """
+    intake = take_in(text=text, file_name=file_name, file_data=file_data, url=url, user=user)
+    merged = {name: s.value for name, s in intake.suggestions.items()}
+    merged |= {name: value for name, value in (values or {}).items() if value}
+    return create_source(original=intake.original, values=merged, user=user)
+
+
+@dataclass
+class Reanchoring:
+    """How a source's quotes fare against a new text."""
+
+    exact: list[Quote] = field(default_factory=list)
+    moved: list[Quote] = field(default_factory=list)
+    orphaned: list[Quote] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """`3 quotes exact, 1 moved, 0 orphaned`."""
+        total = len(self.exact) + len(self.moved) + len(self.orphaned)
+        return (
+            f"{total} quote{'s' if total != 1 else ''}: {len(self.exact)} exact, "
+            f"{len(self.moved)} moved, {len(self.orphaned)} orphaned"
+        )
+
+    def orphans_listed(self) -> str:
+        """`quote #4 (claim #2); …`."""
+        return "; ".join(f"quote #{q.pk} (claim #{q.claim_id})" for q in self.orphaned)
+
+
+class OrphanedQuotes(ValidationError):
+    """A new text would lose quotes; nothing was changed."""
+
+    def __init__(self, report: Reanchoring) -> None:
+        self.report = report
+        super().__init__(
+            f"The new text no longer contains {len(report.orphaned)} quote(s): "
+            f"{report.orphans_listed()} ({report.summary()}). Nothing was changed; "
+            f"fix or remove those quotes first.",
+            code="orphans",
+        )
+
+
+def plan_reanchoring(*, source: Source, text: str) -> Reanchoring:
+    """Check every quote of `source` against `text`; nothing is written."""
+    report = Reanchoring()
+    for quote in source.quotes.order_by("pk"):
+        outcome = reanchor(quote, text)
+        {
+            Anchoring.EXACT: report.exact,
+            Anchoring.MOVED: report.moved,
+            Anchoring.ORPHANED: report.orphaned,
+        }[outcome].append(quote)
+    return report
+
+
+@transaction.atomic
+def set_source_text(
+    *, source: Source, text: str, edited_by: AbstractBaseUser | None = None, by_hand: bool = True
+) -> Reanchoring:
+    """Replace a source's text and re-anchor its quotes, or refuse and change nothing.
+
+    Quotes still verbatim stay; moved ones get their new offsets; if any would
+    be orphaned `OrphanedQuotes` is raised and the transaction rolls back.
+    The same path serves the admin's text edits and the seed import.
+    """
+    text = extraction.clean_text(text) if by_hand else text
+    if not text.strip():
+        raise ValidationError({"text": "A source needs text."})
+    report = plan_reanchoring(source=source, text=text)
+    if report.orphaned:
+        raise OrphanedQuotes(report)
+    source.text = text
+    source.text_sha256 = extraction_sha(text)
+    # A hand edit is dated; a re-import makes the text the original's again.
+    source.text_edited_at = timezone.now() if by_hand else None
+    source.full_clean()
+    source.save()
+    for quote in report.moved:
+        quote.save(update_fields=["start", "end", "exact", "prefix", "suffix", "locator"])
+    if report.moved:
+        Claim.objects.filter(pk__in={q.claim_id for q in report.moved}).refresh_search_text()
+    return report
+
+
+# --- Seeds -------------------------------------------------------------------
+
+SEED_METADATA = (
+    "title",
+    "author",
+    "outlet",
+    "url",
+    "kind",
+    "language",
+    "published",
+    "published_precision",
+    "published_basis",
+)
+
+
+class ImportRefused(ValueError):
+    """The seed import stopped; nothing was imported."""
+
+
+def seed_original(seed_dir: Path, file_name: str) -> Original:
+    """The stored original of one seed file, kept byte for byte (created once)."""
+    data = (seed_dir / file_name).read_bytes()
+    digest = sha256_bytes(data)
+    original, _ = Original.objects.get_or_create(
+        sha256=digest,
+        defaults={
+            "kind": Original.Kind.SEED,
+            "content": data,
+            "size": len(data),
+            "media_type": "text/plain",
+            "declared_type": "text/plain; charset=utf-8",
+            "filename": file_name,
+            "received_at": timezone.now(),
+        },
+    )
+    return original
+
+
+@transaction.atomic
+def import_seeds(*, seed_dir: Path) -> dict[str, int]:
+    """Import the seed articles that `sources.toml` describes: all or nothing.
+
+    Idempotent: a source whose text and metadata match is left alone. A changed
+    text re-anchors the source's quotes through `set_source_text`; an orphan
+    refuses the whole import. Raises `ManifestError` or `ImportRefused`.
+    """
+    seeds = load_manifest(seed_dir)
+    originals = {name: seed_original(seed_dir, name) for name in {s.seed_file for s in seeds}}
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "quotes moved": 0}
+    for seed in seeds:
+        try:
+            outcome, moved = _import_one(seed, originals[seed.seed_file])
+        except OrphanedQuotes as error:
+            raise ImportRefused(
+                f"{seed.seed_file} [{seed.slug}]: the new text no longer contains "
+                f"{len(error.report.orphaned)} quote(s): {error.report.orphans_listed()}. "
+                f"Nothing was imported; fix the quotes or the seed first."
+            ) from None
+        except ValidationError as error:
+            raise ImportRefused(
+                f"{seed.seed_file} [{seed.slug}]: {'; '.join(error.messages)} Nothing was imported."
+            ) from None
+        counts[outcome] += 1
+        counts["quotes moved"] += moved
+    return counts
+
+
+def _seed_fields(seed: SeedSource, original: Original) -> dict:
+    return {
+        **{name: getattr(seed, name) for name in SEED_METADATA},
+        "original": original,
+        "origin_start": seed.seed_start,
+        "origin_end": seed.seed_end,
+        "extractor": SEED_EXTRACTOR,
+        "extractor_version": f"{seed.seed_file} characters {seed.seed_start}-{seed.seed_end}",
+    }
+
+
+def _import_one(seed: SeedSource, original: Original) -> tuple[str, int]:
+    wanted = _seed_fields(seed, original)
+    source = Source.objects.filter(slug=seed.slug).first()
+    if source is None:
+        source = Source(slug=seed.slug, text=seed.text, text_sha256=seed.text_sha256, **wanted)
+        source.full_clean()
+        source.save()
+        return "created", 0
+    text_changed = source.text_sha256 != seed.text_sha256
+    meta_changed = any(getattr(source, name) != value for name, value in wanted.items())
+    if not text_changed and not meta_changed:
+        return "unchanged", 0
+    for name, value in wanted.items():
+        setattr(source, name, value)
+    if text_changed:
+        report = set_source_text(source=source, text=seed.text, by_hand=False)
+        return "updated", len(report.moved)
+    source.full_clean()
+    source.save()
+    return "updated", 0
