@@ -35,6 +35,7 @@ STATED_FIELDS = ("title", "author", "outlet", "url", "language")
 SEED_EXTRACTOR = "factreg seed manifest"
 PASTE_TYPE = "text/plain; charset=utf-8"
 EDITOR_BASIS = "entered by the editor"
+URL_MAX_LENGTH = 2000  # Original.url and final_url
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -140,6 +141,10 @@ def take_in(
         received |= {"kind": Original.Kind.FILE, "filename": Path(file_name).name[:255]}
     else:
         assert url is not None
+        if len(url.strip()) > URL_MAX_LENGTH:
+            raise ValidationError(
+                f"The address is longer than {URL_MAX_LENGTH} characters.", code="url_too_long"
+            )
         try:
             fetched = fetching.fetch(
                 url.strip(),
@@ -151,6 +156,11 @@ def take_in(
         except fetching.FetchError as error:
             raise ValidationError(str(error), code="fetch") from None
         data = fetched.data
+        if len(fetched.final_url) > URL_MAX_LENGTH:
+            raise ValidationError(
+                f"The page redirects to an address longer than {URL_MAX_LENGTH} characters.",
+                code="url_too_long",
+            )
         received |= {
             "kind": Original.Kind.URL,
             "url": fetched.url,
@@ -270,7 +280,12 @@ def create_source(
         extractor_version=extracted.extractor_version[:100],
     )
     source.full_clean()
-    source.save()
+    try:
+        with transaction.atomic():
+            source.save()
+    except IntegrityError:
+        # Another editor took the slug since full_clean checked it.
+        raise ValidationError({"slug": "A source with this slug exists already."}) from None
     return source
 
 

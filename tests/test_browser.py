@@ -28,6 +28,7 @@ from claims.models import Claim, Topic
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+DATA = Path(__file__).resolve().parent / "data"
 MISSING_BROWSER = "Debian's chromium is not installed: apt-get install chromium"
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -355,3 +356,32 @@ def test_editor_quotes_a_passage_by_selecting_it_with_the_mouse(
     )
     assert offset == quote.start
     screenshot(page, "editor-03-highlighted.png")
+
+
+def test_editor_adds_an_html_file_and_corrects_its_metadata_before_saving(
+    live_server, transactional_db, page, django_user_model
+):
+    from claims.models import Source
+
+    django_user_model.objects.create_superuser("ed", "ed@example.org", "a-long-test-password")
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/claims/source/add/")
+    page.get_by_label("Username").fill("ed")
+    page.get_by_label("Password").fill("a-long-test-password")
+    page.get_by_role("button", name="Log in").click()
+
+    page.get_by_label("or upload a file").set_input_files(DATA / "article.html")
+    page.get_by_role("button", name="Extract and preview").click()
+    preview = page.locator("#extracted-text")
+    expect(preview).to_contain_text("Shah Deniz")
+    expect(page.get_by_label("Published")).to_have_value("2024-03-05")
+    expect(page.locator(".basis").first).to_be_visible()
+    page.get_by_label("Outlet").fill("The Caspian Review (print)")
+    screenshot(page, "editor-04-add-source-preview.png")
+    page.get_by_role("button", name="Save source").click()
+
+    expect(page.locator(".messagelist")).to_contain_text("It is not public")
+    source = Source.objects.get()
+    expect(page.locator("#source-text")).to_have_text(source.text)
+    assert source.outlet == "The Caspian Review (print)"
+    assert source.metadata_basis["outlet"] == "entered by the editor"
+    assert bytes(source.original.content) == (DATA / "article.html").read_bytes()
