@@ -10,7 +10,7 @@ DEV_ENV := DEBUG=1 SECRET_KEY=dev-only-insecure-key-not-for-production \
 TEST_ENV := DEBUG=0 SECRET_KEY=test-only-insecure-key-not-for-production \
 	SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=testserver,127.0.0.1,localhost
 
-.PHONY: run db test lint format install clean bench superuser
+.PHONY: run db test lint format install clean bench bench-extract superuser
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/export_bench.py --quotes 100000 300000
+
+bench-extract: $(STAMP)
+	$(BIN)/python bench/extract_bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
