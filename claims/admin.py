@@ -28,6 +28,8 @@ from claims.forms import (
     SourceChangeForm,
     SourceIntakeForm,
     SourceMetadataForm,
+    VersionedForm,
+    VersionedInlineFormSet,
 )
 from claims.models import Claim, ClaimLink, Entity, Original, Quote, Source, Topic
 from claims.rendering import Mark, highlight
@@ -51,6 +53,7 @@ ORIGIN_FIELDS = [
 
 @admin.register(Topic)
 class TopicAdmin(SimpleHistoryAdmin):
+    form = VersionedForm
     list_display = ["name", "slug", "description", "claim_count"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -65,6 +68,7 @@ class TopicAdmin(SimpleHistoryAdmin):
 
 @admin.register(Entity)
 class EntityAdmin(SimpleHistoryAdmin):
+    form = VersionedForm
     list_display = ["name", "kind", "slug"]
     list_filter = ["kind"]
     search_fields = ["name", "slug", "aliases"]
@@ -171,7 +175,10 @@ class SourceAdmin(SimpleHistoryAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = [*ORIGIN_FIELDS, "origin", "bases", "citing_claims"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "author", "outlet", "url", "kind", "language"]}),
+        (
+            None,
+            {"fields": ["title", "slug", "author", "outlet", "url", "kind", "language", "version"]},
+        ),
         ("Date", {"fields": ["published", "published_precision", "published_basis"]}),
         ("Where the metadata came from", {"fields": ["bases"]}),
         ("Claims citing this source", {"fields": ["citing_claims"]}),
@@ -422,10 +429,16 @@ def add_errors(form: forms.Form, error: ValidationError) -> None:
 class QuoteInline(admin.StackedInline):
     model = Quote
     form = QuoteForm
+    formset = VersionedInlineFormSet
     extra = 0
     autocomplete_fields = ["source"]
     readonly_fields = ["start", "end", "locator"]
-    fields = [("source", "locator", "start", "end"), "exact", ("context_before", "context_after")]
+    fields = [
+        ("source", "locator", "start", "end"),
+        "exact",
+        ("context_before", "context_after"),
+        "version",
+    ]
 
     def get_extra(self, request: HttpRequest, obj: Claim | None = None, **kwargs) -> int:
         # One blank form, prefilled, when the editor came from a selected passage.
@@ -458,6 +471,7 @@ def passage_initial(request: HttpRequest) -> dict | None:
 class ClaimLinkInline(admin.TabularInline):
     model = ClaimLink
     form = ClaimLinkForm
+    formset = VersionedInlineFormSet
     fk_name = "from_claim"
     extra = 0
     autocomplete_fields = ["to_claim"]
@@ -482,6 +496,7 @@ class RelationFilter(admin.SimpleListFilter):
 
 @admin.register(Claim)
 class ClaimAdmin(SimpleHistoryAdmin):
+    form = VersionedForm
     inlines = [QuoteInline, ClaimLinkInline]
     list_display = [
         "id",
@@ -513,7 +528,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["statement", "status"]}),
+        (None, {"fields": ["statement", "status", "version"]}),
         (
             "When and how much",
             {"fields": [("event_date", "event_date_precision"), ("value", "unit")]},
@@ -664,6 +679,7 @@ class QuoteAdmin(SimpleHistoryAdmin):
         "note",
         ("start", "end", "locator"),
         ("prefix", "suffix"),
+        "version",
     ]
 
     def save_model(self, request: HttpRequest, obj: Quote, form, change: bool) -> None:
@@ -691,6 +707,7 @@ class ClaimLinkAdmin(SimpleHistoryAdmin):
     list_filter = ["relation"]
     list_select_related = ["from_claim", "to_claim"]
     search_fields = ["rationale", "from_claim__statement", "to_claim__statement"]
+    form = VersionedForm
     autocomplete_fields = ["from_claim", "to_claim"]
     readonly_fields = ["created_by", "created_at", "updated_at"]
 

@@ -16,8 +16,89 @@ from claims.services import (
     plan_reanchoring,
 )
 
+# --- Optimistic concurrency ---------------------------------------------------------
 
-class QuoteForm(forms.ModelForm):
+# Fields every save moves on by itself: not worth naming in a conflict message.
+_BOOKKEEPING = {"version", "updated_at", "updated_by", "search_text"}
+
+
+def stale_edit_message(instance, version: int | None) -> str:
+    """Who changed `instance` since `version`, and what (a field diff from its history)."""
+    label = f"{instance._meta.verbose_name} #{instance.pk}"
+    newer = list(instance.history.filter(version__gt=version or 0).order_by("history_date"))
+    base = instance.history.filter(version=version).order_by("-history_date").first()
+    who = sorted(
+        {r.history_user.get_username() if r.history_user else "a command" for r in newer}
+    ) or ["someone"]
+    changes: list[str] = []
+    if newer and base is not None:
+        delta = newer[-1].diff_against(base, foreign_keys_are_objs=False)
+        for change in delta.changes:
+            if change.field not in _BOOKKEEPING:
+                changes.append(
+                    f"{change.field}: \u201c{change.old}\u201d \u2192 \u201c{change.new}\u201d"
+                )
+    when = newer[-1].history_date.strftime("%Y-%m-%d %H:%M UTC") if newer else "meanwhile"
+    what = "; ".join(changes) if changes else "no field you can see here"
+    return (
+        f"{label[0].upper()}{label[1:]} was changed by {', '.join(who)} since you opened this "
+        f"form (last at {when}). Their changes: {what}. Nothing was saved. Your input is kept "
+        f"below: open the page again in a new tab to see the current version, and apply your "
+        f"changes there."
+    )
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the row's version; a save from an older one is refused, naming what changed."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def has_changed(self) -> bool:
+        # The version alone is not a change the editor made.
+        return any(name != "version" for name in self.changed_data)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        instance = self.instance
+        if instance._state.adding:
+            cleaned["version"] = instance.version
+            return cleaned
+        in_formset = getattr(self, "in_formset", False)
+        if in_formset and not self.has_changed() and not cleaned.get("DELETE"):
+            # An unchanged inline row is not saved, so it cannot overwrite anything.
+            cleaned["version"] = instance.version
+            return cleaned
+        posted = cleaned.get("version")
+        current = (
+            type(instance)._base_manager.filter(pk=instance.pk).values_list("version", flat=True)
+        )
+        current_version = current.first()
+        if current_version is None:
+            raise ValidationError(
+                f"This {instance._meta.verbose_name} was deleted since you opened the form."
+            )
+        if posted is None:
+            raise ValidationError(
+                "This form has no version number, so it may be out of date: open the page "
+                "again and repeat your changes."
+            )
+        if posted != current_version:
+            raise ValidationError(stale_edit_message(instance, posted), code="stale")
+        # The save itself checks this version again in the database (Versioned.save).
+        instance.version = posted
+        return cleaned
+
+
+class VersionedInlineFormSet(forms.BaseInlineFormSet):
+    """Marks its forms, so an unchanged stale row does not block the save."""
+
+    def _construct_form(self, i: int, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.in_formset = True
+        return form
+
+
+class QuoteForm(VersionedForm):
     """Paste a passage; it is anchored to exact characters of the source."""
 
     context_before = forms.CharField(
@@ -59,7 +140,7 @@ class QuoteForm(forms.ModelForm):
         return cleaned
 
 
-class ClaimLinkForm(forms.ModelForm):
+class ClaimLinkForm(VersionedForm):
     class Meta:
         model = ClaimLink
         fields = ["relation", "to_claim", "rationale"]
@@ -159,7 +240,7 @@ class SourceMetadataForm(forms.Form):
         return slug
 
 
-class SourceChangeForm(forms.ModelForm):
+class SourceChangeForm(VersionedForm):
     """A source's metadata and text; a text change must keep every quote."""
 
     url = forms.URLField(max_length=500, required=False, assume_scheme="https")

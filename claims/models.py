@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least, Length
 from django.urls import reverse
@@ -43,6 +43,50 @@ def format_partial_date(value: dt.date | str | None, precision: str) -> str:
         return ""
     length = {DatePrecision.YEAR: 4, DatePrecision.MONTH: 7}.get(precision, 10)
     return (value if isinstance(value, str) else value.isoformat())[:length]
+
+
+class StaleEdit(Exception):
+    """A save from an older version of a row: someone else saved it in between."""
+
+    def __init__(self, instance: models.Model) -> None:
+        self.instance = instance
+        super().__init__(
+            f"{instance._meta.verbose_name} {instance.pk} was changed by someone else; "
+            f"nothing was saved."
+        )
+
+
+class Versioned(models.Model):
+    """Optimistic concurrency: every save raises `version`, and a stale one is refused.
+
+    A save names the version it started from (the form's hidden field, or the
+    row as loaded); the database moves it on only if that is still current, in
+    one UPDATE, so two saves from the same version can never both succeed.
+    """
+
+    version = models.PositiveIntegerField(
+        default=1, help_text="Raised by one on every save; a save from an older one is refused."
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if self._state.adding:
+            return super().save(*args, **kwargs)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        with transaction.atomic(using=kwargs.get("using") or self._state.db):
+            moved = (
+                type(self)
+                ._base_manager.using(kwargs.get("using") or self._state.db)
+                .filter(pk=self.pk, version=self.version)
+                .update(version=F("version") + 1)
+            )
+            if not moved:
+                raise StaleEdit(self)
+            self.version += 1
+            super().save(*args, **kwargs)
 
 
 class Original(models.Model):
@@ -98,7 +142,7 @@ class Original(models.Model):
         return f"{name} ({self.media_type}, {self.size} bytes)"
 
 
-class Source(models.Model):
+class Source(Versioned):
     class Kind(models.TextChoices):
         ANALYSIS = "analysis", "Analysis"
         NEWS = "news", "News"
@@ -211,7 +255,7 @@ class Source(models.Model):
         return self.origin_end if self.seed_file else None
 
 
-class Topic(models.Model):
+class Topic(Versioned):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.CharField(max_length=300, blank=True)
@@ -232,7 +276,7 @@ class Topic(models.Model):
         return (self.slug,)
 
 
-class Entity(models.Model):
+class Entity(Versioned):
     class Kind(models.TextChoices):
         COUNTRY = "country", "Country"
         PERSON = "person", "Person"
@@ -272,7 +316,7 @@ class Entity(models.Model):
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]
 
 
-class Claim(models.Model):
+class Claim(Versioned):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         REVIEW = "review", "In review"
@@ -361,7 +405,7 @@ class Claim(models.Model):
         return list({q.source_id: q.source for q in self.quotes.all()}.values())
 
 
-class Quote(models.Model):
+class Quote(Versioned):
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="quotes")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="quotes")
     exact = models.TextField(help_text="Paste the passage; it is matched against the source.")
@@ -401,7 +445,7 @@ class Quote(models.Model):
             raise ValidationError({"exact": "The quote does not match the source at its offsets."})
 
 
-class ClaimLink(models.Model):
+class ClaimLink(Versioned):
     class Relation(models.TextChoices):
         CONTRADICTS = "contradicts", "contradicts"
         SUPPORTS = "supports", "supports"

@@ -137,3 +137,32 @@ def make_docx(paragraphs: list[str], *, title: str = "", author: str = "", lang:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def admin_form_data(response) -> dict:
+    """The POST data a browser would send back from an admin change or add page, unchanged.
+
+    Read from the page's forms (the main form and every inline formset, with
+    their management forms), so a test can change a field and post it.
+    """
+    data: dict = {}
+
+    def add(form) -> None:
+        for name in form.fields:
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            key = form.add_prefix(name)
+            if value is True:
+                data[key] = "on"
+            elif isinstance(value, list | tuple):
+                data[key] = [str(v) for v in value]
+            else:
+                data[key] = str(value)
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        add(inline.formset.management_form)
+        for form in inline.formset.forms:
+            add(form)
+    return data

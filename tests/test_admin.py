@@ -212,6 +212,7 @@ def test_admin_edit_is_recorded_in_history_with_its_user(client, editor, registr
             "quotes-0-id": str(quote.pk),
             "quotes-0-claim": str(claim.pk),
             "topics": [registry["topic"].pk],
+            "version": str(claim.version),
         }
     )
     response = client.post(url, form)

@@ -128,6 +128,8 @@ def test_admin_edit_updates_the_search_index(public_registry, client, django_use
             "quotes-INITIAL_FORMS": "1",
             "quotes-0-id": str(quote.pk),
             "quotes-0-claim": str(decline.pk),
+            "version": str(decline.version),
+            "quotes-0-version": str(quote.version),
         }
     )
     response = client.post(url, form)

@@ -374,6 +374,7 @@ def change_form(source: Source, **changes) -> dict:
         "published_precision": source.published_precision,
         "published_basis": source.published_basis,
         "text": source.text.replace("\n", "\r\n"),
+        "version": str(source.version),
     }
     return data | changes
 
