@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import urlencode
 
 from django import forms
@@ -22,16 +23,28 @@ from claims import services
 from claims.exports import citations_response
 from claims.extraction import MEDIA_TYPES
 from claims.forms import (
+    ClaimForm,
     ClaimLinkForm,
     PassageForm,
     QuoteForm,
     SourceChangeForm,
     SourceIntakeForm,
     SourceMetadataForm,
+    StandaloneLinkForm,
     VersionedForm,
     VersionedInlineFormSet,
+    WorkflowForm,
 )
-from claims.models import Claim, ClaimLink, Entity, Original, Quote, Source, Topic
+from claims.models import (
+    Claim,
+    ClaimLink,
+    ClaimRevision,
+    Entity,
+    Original,
+    Quote,
+    Source,
+    Topic,
+)
 from claims.rendering import Mark, highlight
 
 # Quoted spans in the reading view: plain marks, so a drag that starts on one still
@@ -51,9 +64,31 @@ ORIGIN_FIELDS = [
 ]
 
 
-@admin.register(Topic)
-class TopicAdmin(SimpleHistoryAdmin):
+class ReviewedTagAdmin(SimpleHistoryAdmin):
+    """Topics and entities: renaming one that public claims use needs a reviewer."""
+
     form = VersionedForm
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and tags_public_claims(request, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and tags_public_claims(request, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+def tags_public_claims(request: HttpRequest, tag: Topic | Entity) -> bool:
+    """Whether a non-reviewer would change public pages by changing `tag`."""
+    if request.user.has_perm("claims.publish_claim"):
+        return False
+    return tag.claims.visible().exists()
+
+
+@admin.register(Topic)
+class TopicAdmin(ReviewedTagAdmin):
     list_display = ["name", "slug", "description", "claim_count"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -67,8 +102,7 @@ class TopicAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Entity)
-class EntityAdmin(SimpleHistoryAdmin):
-    form = VersionedForm
+class EntityAdmin(ReviewedTagAdmin):
     list_display = ["name", "kind", "slug"]
     list_filter = ["kind"]
     search_fields = ["name", "slug", "aliases"]
@@ -386,8 +420,17 @@ class SourceAdmin(SimpleHistoryAdmin):
                 self.message_user(request, " ".join(error), messages.ERROR)
             return redirect("admin:claims_source_read", object_id)
         claim_id = form.cleaned_data.get("claim")
-        if claim_id is not None and not Claim.objects.filter(pk=claim_id).exists():
+        target_claim = Claim.objects.filter(pk=claim_id).first() if claim_id else None
+        if claim_id is not None and target_claim is None:
             self.message_user(request, f"There is no claim #{claim_id}.", messages.ERROR)
+            return redirect("admin:claims_source_read", object_id)
+        if held_for_review(request, target_claim):
+            self.message_user(
+                request,
+                f"Claim #{claim_id} is public: only a reviewer can add evidence to it. "
+                f"Start a new claim from this passage instead, or ask a reviewer.",
+                messages.ERROR,
+            )
             return redirect("admin:claims_source_read", object_id)
         target = (
             reverse("admin:claims_claim_change", args=[claim_id])
@@ -426,7 +469,20 @@ def add_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-class QuoteInline(admin.StackedInline):
+class HeldInline:
+    """An inline of a claim: read-only to editors while the claim is public."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
+        return not held_for_review(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
+        return not held_for_review(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
+        return not held_for_review(request, obj) and super().has_delete_permission(request, obj)
+
+
+class QuoteInline(HeldInline, admin.StackedInline):
     model = Quote
     form = QuoteForm
     formset = VersionedInlineFormSet
@@ -443,6 +499,17 @@ class QuoteInline(admin.StackedInline):
     def get_extra(self, request: HttpRequest, obj: Claim | None = None, **kwargs) -> int:
         # One blank form, prefilled, when the editor came from a selected passage.
         return 1 if passage_initial(request) else 0
+
+
+
+def link_is_public_for(request: HttpRequest, *claims: Claim) -> bool:
+    """Whether a link between `claims` is public and the user is not a reviewer."""
+    return all(held_for_review(request, claim) for claim in claims)
+
+
+def held_for_review(request: HttpRequest, claim: Claim | None) -> bool:
+    """Whether the user's change to `claim` must wait for a reviewer (see services)."""
+    return services.held_for_review(user=request.user, claim=claim)
 
 
 def passage_initial(request: HttpRequest) -> dict | None:
@@ -468,15 +535,29 @@ def passage_initial(request: HttpRequest) -> dict | None:
     return request._passage_initial
 
 
-class ClaimLinkInline(admin.TabularInline):
+class ClaimLinkInline(HeldInline, admin.TabularInline):
     model = ClaimLink
     form = ClaimLinkForm
     formset = VersionedInlineFormSet
     fk_name = "from_claim"
     extra = 0
+
     autocomplete_fields = ["to_claim"]
     verbose_name = "link to another claim"
     verbose_name_plural = "links to other claims"
+
+
+class MineFilter(admin.SimpleListFilter):
+    title = "created by"
+    parameter_name = "mine"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin):
+        return [("1", "me")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "1":
+            return queryset.filter(created_by=request.user)
+        return queryset
 
 
 class RelationFilter(admin.SimpleListFilter):
@@ -496,7 +577,8 @@ class RelationFilter(admin.SimpleListFilter):
 
 @admin.register(Claim)
 class ClaimAdmin(SimpleHistoryAdmin):
-    form = VersionedForm
+    form = ClaimForm
+    change_list_template = "admin/claims/claim/change_list.html"
     inlines = [QuoteInline, ClaimLinkInline]
     list_display = [
         "id",
@@ -511,6 +593,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
     list_display_links = ["id", "short_statement"]
     list_filter = [
         "status",
+        MineFilter,
         "topics",
         ("quotes__source", admin.RelatedOnlyFieldListFilter),
         RelationFilter,
@@ -521,6 +604,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["topics", "entities"]
     readonly_fields = [
         "status",
+        "workflow",
         "incoming_links",
         "created_by",
         "updated_by",
@@ -528,7 +612,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["statement", "status", "version"]}),
+        (None, {"fields": ["statement", "status", "workflow", "version"]}),
         (
             "When and how much",
             {"fields": [("event_date", "event_date_precision"), ("value", "unit")]},
@@ -546,7 +630,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
             },
         ),
     ]
-    actions = ["send_to_review", "publish", "retract", "export_citations"]
+    actions = ["send_to_review", "publish", "reject", "retract", "export_citations"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).with_counts()
@@ -591,15 +675,107 @@ class ClaimAdmin(SimpleHistoryAdmin):
         html = format_html_join("", '<li><a href="{}">{}</a> {} this: {}</li>', rows)
         return format_html("<ul>{}</ul>", html) if html else "—"
 
+    def get_fieldsets(self, request: HttpRequest, obj: Claim | None = None) -> list:
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None and obj.status in (Claim.Status.PUBLISHED, Claim.Status.RETRACTED):
+            note = (
+                "Your change waits for a reviewer; the public page keeps the reviewed "
+                "version until then."
+                if held_for_review(request, obj)
+                else "The public page changes when you save."
+            )
+            fieldsets.insert(
+                1,
+                ("This claim is public", {"fields": ["change_reason"], "description": note}),
+            )
+        return fieldsets
+
+    @admin.display(description="Workflow")
+    def workflow(self, obj: Claim) -> SafeString | str:
+        if obj.pk is None:
+            return "A new claim starts as a draft."
+        request = self._request
+        steps = format_html_join(
+            " ",
+            '<a class="button" href="{}">{}</a>',
+            (
+                (reverse("admin:claims_claim_workflow", args=[a.name]) + f"?ids={obj.pk}", a.label)
+                for a in services.actions_for(claim=obj, user=request.user)
+            ),
+        )
+        history = format_html_join(
+            "",
+            "<li>{} \u2192 {} by {} on {}{}</li>",
+            (
+                (
+                    c.get_from_status_display(),
+                    c.get_to_status_display(),
+                    c.changed_by or "someone",
+                    c.changed_at.strftime("%Y-%m-%d %H:%M"),
+                    format_html(": \u201c{}\u201d", c.comment) if c.comment else "",
+                )
+                for c in obj.status_changes.select_related("changed_by")[:5]
+            ),
+        )
+        pending = obj.revisions.filter(status=ClaimRevision.Status.PENDING).first()
+        waiting = (
+            format_html(
+                '<p>A change by {} is <a href="{}">waiting for a reviewer</a>.</p>',
+                pending.proposed_by or "an editor",
+                reverse("admin:claims_claim_review_queue"),
+            )
+            if pending
+            else ""
+        )
+        return format_html(
+            "{}{}{}",
+            format_html("<p>{}</p>", steps) if steps else "",
+            waiting,
+            format_html("<ul>{}</ul>", history) if history else "",
+        )
+
+    def get_form(self, request: HttpRequest, obj: Claim | None = None, **kwargs):
+        self._request = request  # the workflow field shows the steps this user may take
+        return super().get_form(request, obj, **kwargs)
+
     def save_model(self, request: HttpRequest, obj: Claim, form, change: bool) -> None:
+        if change and held_for_review(request, Claim.objects.get(pk=obj.pk)):
+            stored = Claim.objects.get(pk=obj.pk)
+            request._held_revision = services.propose_revision(
+                claim=stored,
+                data=services.revision_data(form.cleaned_data),
+                reason=form.cleaned_data.get("change_reason", ""),
+                user=request.user,
+                base_version=form.cleaned_data["version"],
+            )
+            return
         if not change:
             obj.created_by = request.user
         obj.updated_by = request.user
+        obj._change_reason = form.cleaned_data.get("change_reason") or None
         super().save_model(request, obj, form, change)
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        if getattr(request, "_held_revision", None):
+            return  # nothing is applied until a reviewer approves
         super().save_related(request, form, formsets, change)
         Claim.objects.filter(pk=form.instance.pk).refresh_search_text()
+
+    def log_change(self, request: HttpRequest, obj: Claim, message):
+        if getattr(request, "_held_revision", None):
+            message = [{"changed": {"fields": ["(proposed for review)"]}}]
+        return super().log_change(request, obj, message)
+
+    def response_change(self, request: HttpRequest, obj: Claim) -> HttpResponse:
+        if getattr(request, "_held_revision", None):
+            self.message_user(
+                request,
+                f"Your change to claim #{obj.pk} is waiting for a reviewer. The public page "
+                f"shows the reviewed version until then.",
+                messages.SUCCESS,
+            )
+            return redirect("admin:claims_claim_change", obj.pk)
+        return super().response_change(request, obj)
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         for instance in formset.save(commit=False):
@@ -624,24 +800,119 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="Send selected claims to review", permissions=["change"])
     def send_to_review(self, request: HttpRequest, queryset: QuerySet) -> None:
-        drafts = queryset.filter(status=Claim.Status.DRAFT)
-        changed = Claim.objects.filter(pk__in=drafts).set_status(Claim.Status.REVIEW, request.user)
-        self.message_user(request, f"{changed} claim(s) sent to review.", messages.SUCCESS)
+        self.take_action_on(request, queryset, "review")
 
     @admin.action(description="Publish selected claims", permissions=["publish"])
     def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
-        ready = queryset.filter(quotes__isnull=False, topics__isnull=False).distinct()
-        skipped = queryset.exclude(pk__in=ready).count()
-        changed = Claim.objects.filter(pk__in=ready).set_status(
-            Claim.Status.PUBLISHED, request.user
+        self.take_action_on(request, queryset, "publish")
+
+    @admin.action(description="Reject selected claims (with a comment)", permissions=["publish"])
+    def reject(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        return self.confirm_action(queryset, "reject")
+
+    @admin.action(description="Retract selected claims (with a reason)", permissions=["retract"])
+    def retract(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        return self.confirm_action(queryset, "retract")
+
+    def take_action_on(
+        self, request: HttpRequest, claims: Iterable[Claim], action: str, comment: str = ""
+    ) -> None:
+        done, refused = services.take_action_on_many(
+            claims=claims, action=action, user=request.user, comment=comment
         )
-        self.message_user(request, f"{changed} claim(s) published.", messages.SUCCESS)
-        if skipped:
+        label = services.ACTIONS[action].label
+        self.message_user(request, f"{label}: {len(done)} claim(s).", messages.SUCCESS)
+        for reason in refused:
+            self.message_user(request, reason, messages.WARNING)
+
+    @staticmethod
+    def confirm_action(queryset: QuerySet, action: str) -> HttpResponse:
+        ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
+        return redirect(reverse("admin:claims_claim_workflow", args=[action]) + f"?ids={ids}")
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view
+        return [
+            path("review-queue/", view(self.review_queue_view), name="claims_claim_review_queue"),
+            path("workflow/<str:action>/", view(self.workflow_view), name="claims_claim_workflow"),
+            path(
+                "revisions/<int:revision_id>/decide/",
+                view(self.decide_view),
+                name="claims_claim_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def workflow_view(self, request: HttpRequest, action: str) -> HttpResponse:
+        """Confirm a workflow step for one or more claims, with its comment or reason."""
+        step = services.ACTIONS.get(action)
+        if step is None:
+            raise Http404("No such workflow step.")
+        if not request.user.has_perm(step.permission):
+            raise PermissionDenied
+        ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()]
+        claims = list(Claim.objects.filter(pk__in=ids).order_by("pk"))
+        if not claims:
+            raise Http404("No claims chosen.")
+        form = WorkflowForm(request.POST or None, action=step)
+        if request.method == "POST" and form.is_valid():
+            self.take_action_on(request, claims, action, form.cleaned_data["comment"])
+            if len(claims) == 1:
+                return redirect("admin:claims_claim_change", claims[0].pk)
+            return redirect("admin:claims_claim_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"{step.label}: {len(claims)} claim(s)",
+            "step": step,
+            "claims": claims,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/claims/claim/workflow_confirm.html", context)
+
+    def review_queue_view(self, request: HttpRequest) -> HttpResponse:
+        """Claims in review (oldest first, with who sent them) and held changes to public ones."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        revisions = list(
+            ClaimRevision.objects.filter(status=ClaimRevision.Status.PENDING).select_related(
+                "claim", "proposed_by"
+            )
+        )
+        for revision in revisions:
+            revision.changes = services.revision_changes(revision)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Review queue",
+            "in_review": Claim.objects.in_review_queue(),
+            "revisions": revisions,
+            "can_decide": request.user.has_perm("claims.publish_claim"),
+        }
+        return TemplateResponse(request, "admin/claims/claim/review_queue.html", context)
+
+    def decide_view(self, request: HttpRequest, revision_id: int) -> HttpResponse:
+        """Approve or reject a held change to a public claim (POST only)."""
+        if request.method != "POST":
+            return redirect("admin:claims_claim_review_queue")
+        revision = get_object_or_404(ClaimRevision, pk=revision_id)
+        try:
+            services.decide_revision(
+                revision=revision,
+                approve="_approve" in request.POST,
+                user=request.user,
+                comment=request.POST.get("comment", ""),
+            )
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            verdict = "approved" if "_approve" in request.POST else "rejected"
             self.message_user(
                 request,
-                f"{skipped} claim(s) not published: a claim needs a quote and a topic first.",
-                messages.WARNING,
+                f"The change to claim #{revision.claim_id} was {verdict}.",
+                messages.SUCCESS,
             )
+        return redirect("admin:claims_claim_review_queue")
 
     @admin.action(description="Export citations (CSV)", permissions=["view"])
     def export_citations(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
@@ -652,13 +923,6 @@ class ClaimAdmin(SimpleHistoryAdmin):
             bom=False,
             public=False,
         )
-
-    @admin.action(description="Retract selected claims", permissions=["retract"])
-    def retract(self, request: HttpRequest, queryset: QuerySet) -> None:
-        changed = Claim.objects.filter(pk__in=queryset).set_status(
-            Claim.Status.RETRACTED, request.user
-        )
-        self.message_user(request, f"{changed} claim(s) retracted.", messages.SUCCESS)
 
 
 @admin.register(Quote)
@@ -681,6 +945,21 @@ class QuoteAdmin(SimpleHistoryAdmin):
         ("prefix", "suffix"),
         "version",
     ]
+
+    def has_change_permission(self, request: HttpRequest, obj: Quote | None = None) -> bool:
+        if obj is not None and held_for_review(request, obj.claim):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Quote | None = None) -> bool:
+        if obj is not None and held_for_review(request, obj.claim):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_form(self, request: HttpRequest, obj: Quote | None = None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user  # the form refuses evidence for public claims from editors
+        return form
 
     def save_model(self, request: HttpRequest, obj: Quote, form, change: bool) -> None:
         super().save_model(request, obj, form, change)
@@ -707,9 +986,24 @@ class ClaimLinkAdmin(SimpleHistoryAdmin):
     list_filter = ["relation"]
     list_select_related = ["from_claim", "to_claim"]
     search_fields = ["rationale", "from_claim__statement", "to_claim__statement"]
-    form = VersionedForm
+    form = StandaloneLinkForm
     autocomplete_fields = ["from_claim", "to_claim"]
     readonly_fields = ["created_by", "created_at", "updated_at"]
+
+    def has_change_permission(self, request: HttpRequest, obj: ClaimLink | None = None) -> bool:
+        if obj is not None and link_is_public_for(request, obj.from_claim, obj.to_claim):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: ClaimLink | None = None) -> bool:
+        if obj is not None and link_is_public_for(request, obj.from_claim, obj.to_claim):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_form(self, request: HttpRequest, obj: ClaimLink | None = None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user
+        return form
 
     def save_model(self, request: HttpRequest, obj: ClaimLink, form, change: bool) -> None:
         if not change:

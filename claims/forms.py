@@ -11,6 +11,7 @@ from claims.models import ClaimLink, Original, Quote, Source
 from claims.services import (
     OrphanedQuotes,
     Reanchoring,
+    held_for_review,
     megabytes,
     parse_published,
     plan_reanchoring,
@@ -123,6 +124,11 @@ class QuoteForm(VersionedForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        user, claim = getattr(self, "user", None), cleaned.get("claim")
+        if user is not None and claim is not None and held_for_review(user=user, claim=claim):
+            self.add_error(
+                "claim", f"Claim #{claim.pk} is public: only a reviewer can add evidence to it."
+            )
         source, pasted = cleaned.get("source"), cleaned.get("exact")
         if source and pasted:
             self.instance.source = source
@@ -145,6 +151,25 @@ class ClaimLinkForm(VersionedForm):
         model = ClaimLink
         fields = ["relation", "to_claim", "rationale"]
         widgets = {"rationale": forms.Textarea(attrs={"rows": 2, "cols": 50})}
+
+
+class StandaloneLinkForm(VersionedForm):
+    """A link edited on its own page: a link between two public claims needs a reviewer."""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        user = getattr(self, "user", None)
+        ends = [cleaned.get("from_claim"), cleaned.get("to_claim")]
+        if (
+            user is not None
+            and all(ends)
+            and all(held_for_review(user=user, claim=claim) for claim in ends)
+        ):
+            raise ValidationError(
+                f"Claims #{ends[0].pk} and #{ends[1].pk} are both public: only a reviewer can "
+                f"link them."
+            )
+        return cleaned
 
 
 class SourceIntakeForm(forms.Form):
@@ -320,3 +345,49 @@ class PassageForm(forms.Form):
             except AnchorError as error:
                 raise ValidationError(str(error)) from None
         return cleaned
+
+
+class ClaimForm(VersionedForm):
+    """The claim form; a change to a public claim needs a reason, kept in its history."""
+
+    change_reason = forms.CharField(
+        required=False,
+        label="Why this change?",
+        help_text="Required when the claim is public; kept in its history. An editor's change "
+        "to a public claim waits for a reviewer.",
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        instance = self.instance
+        if (
+            not instance._state.adding
+            and is_public(instance)
+            and self.has_changed()
+            and not (cleaned.get("change_reason") or "").strip()
+        ):
+            self.add_error("change_reason", "Say why this public claim should change.")
+        return cleaned
+
+    def has_changed(self) -> bool:
+        return any(name not in {"version", "change_reason"} for name in self.changed_data)
+
+
+def is_public(claim) -> bool:
+    """Whether the stored claim has a public page (published, or retracted with a notice)."""
+    from claims.models import Claim
+
+    stored = Claim.objects.filter(pk=claim.pk).values_list("status", flat=True).first()
+    return stored in (Claim.Status.PUBLISHED, Claim.Status.RETRACTED)
+
+
+class WorkflowForm(forms.Form):
+    """The comment (or reason) that goes with a workflow step."""
+
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4, "cols": 70}))
+
+    def __init__(self, *args, action, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["comment"].label = action.comment_label
+        self.fields["comment"].required = action.comment_required

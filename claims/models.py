@@ -336,6 +336,10 @@ class Claim(Versioned):
     topics = models.ManyToManyField(Topic, related_name="claims", blank=True)
     entities = models.ManyToManyField(Entity, related_name="claims", blank=True)
     note = models.TextField(blank=True, help_text="Editor's note, e.g. the basis of the date.")
+    retraction_reason = models.TextField(
+        blank=True, editable=False, help_text="Why the claim was retracted, shown on its page."
+    )
+    retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
     search_text = models.TextField(
         blank=True,
         editable=False,
@@ -403,6 +407,78 @@ class Claim(Versioned):
     def cited_sources(self) -> list[Source]:
         """The distinct sources of the claim's (prefetched) quotes, in order."""
         return list({q.source_id: q.source for q in self.quotes.all()}.values())
+
+
+class StatusChange(models.Model):
+    """One step of a claim's review workflow: who moved it where, when, and why."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=10, choices=Claim.Status)
+    to_status = models.CharField(max_length=10, choices=Claim.Status)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [
+            models.Index(fields=["claim", "changed_at"], name="statuschange_claim_idx"),
+            models.Index(fields=["to_status", "changed_at"], name="statuschange_to_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_status=F("to_status")), name="statuschange_moves"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.claim_id}: {self.from_status} \u2192 {self.to_status}"
+
+
+class ClaimRevision(models.Model):
+    """An editor's change to a published claim, held until a reviewer decides on it.
+
+    The public page keeps showing the reviewed claim; approving applies `data`
+    to the claim (if it has not changed since `base_version`).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for review"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="revisions")
+    base_version = models.PositiveIntegerField(help_text="The claim's version it was made from.")
+    data = models.JSONField(help_text="The proposed field values (topics and entities by id).")
+    reason = models.TextField(help_text="Why the editor proposes the change.")
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["proposed_at", "id"]
+        indexes = [models.Index(fields=["status", "proposed_at"], name="revision_status_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim"],
+                condition=Q(status="pending"),
+                name="revision_one_pending_per_claim",
+                violation_error_message="A change to this claim is already waiting for review.",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="revision_reason_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Change to claim #{self.claim_id} ({self.get_status_display()})"
 
 
 class Quote(Versioned):

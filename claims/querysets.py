@@ -31,8 +31,6 @@ MARK_START, MARK_END = "\x02", "\x03"
 SEARCH_CONFIG = "english"
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
-
     from claims.models import Claim
 
 
@@ -260,15 +258,21 @@ class ClaimQuerySet(models.QuerySet):
             "entities",
         )
 
-    def set_status(self, status: str, user: AbstractBaseUser | None) -> int:
-        """Move each claim to `status`, saving one by one so history records it."""
-        changed = 0
-        for claim in self.exclude(status=status):
-            claim.status = status
-            claim.updated_by = user
-            claim.save(update_fields=["status", "updated_by", "updated_at"])
-            changed += 1
-        return changed
+    def in_review_queue(self) -> ClaimQuerySet:
+        """Claims in review, oldest first, with `sent_at` and `sent_by` (who sent each)."""
+        from claims.models import StatusChange
+
+        sent = StatusChange.objects.filter(claim=OuterRef("pk"), to_status="review").order_by(
+            "-changed_at", "-pk"
+        )
+        return (
+            self.filter(status="review")
+            .annotate(
+                sent_at=Subquery(sent.values("changed_at")[:1]),
+                sent_by=Subquery(sent.values("changed_by__username")[:1]),
+            )
+            .order_by(F("sent_at").asc(nulls_first=True), "pk")
+        )
 
 
 def _raw(field: str) -> ExpressionWrapper:

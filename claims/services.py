@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -22,7 +22,17 @@ from django.utils.text import slugify
 from claims import extraction, fetching
 from claims.evidence import Anchoring, reanchor
 from claims.filters import parse_partial_date
-from claims.models import Claim, DatePrecision, Original, Quote, Source
+from claims.models import (
+    Claim,
+    ClaimRevision,
+    DatePrecision,
+    Entity,
+    Original,
+    Quote,
+    Source,
+    StatusChange,
+    Topic,
+)
 from claims.seeds import SeedSource, load_manifest
 
 if TYPE_CHECKING:
@@ -489,3 +499,274 @@ def _import_one(seed: SeedSource, original: Original) -> tuple[str, int]:
     source.full_clean()
     source.save()
     return "updated", 0
+
+
+# --- Review workflow ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    """One step of the review workflow, defined once for buttons, URLs and list actions."""
+
+    name: str
+    label: str
+    to: str
+    sources: tuple[str, ...]
+    permission: str
+    comment_label: str = ""
+    comment_required: bool = False
+
+
+ACTIONS: dict[str, Action] = {
+    action.name: action
+    for action in (
+        Action(
+            "review",
+            "Send to review",
+            Claim.Status.REVIEW,
+            (Claim.Status.DRAFT,),
+            "claims.change_claim",
+            comment_label="Note for the reviewer",
+        ),
+        Action(
+            "publish",
+            "Publish",
+            Claim.Status.PUBLISHED,
+            (Claim.Status.DRAFT, Claim.Status.REVIEW),
+            "claims.publish_claim",
+            comment_label="Comment",
+        ),
+        Action(
+            "reject",
+            "Reject",
+            Claim.Status.DRAFT,
+            (Claim.Status.REVIEW,),
+            "claims.publish_claim",
+            comment_label="What the editor should change",
+            comment_required=True,
+        ),
+        Action(
+            "retract",
+            "Retract",
+            Claim.Status.RETRACTED,
+            (Claim.Status.PUBLISHED,),
+            "claims.retract_claim",
+            comment_label="Reason for the retraction (shown on the public page)",
+            comment_required=True,
+        ),
+    )
+}
+
+
+def held_for_review(*, user: AbstractBaseUser, claim: Claim | None) -> bool:
+    """Whether `claim` is public and `user` may not change public content directly.
+
+    Editors' changes to what the public sees wait for a reviewer; reviewers
+    (who may publish) change public content themselves, with a reason.
+    """
+    if claim is None or claim.pk is None or user.has_perm("claims.publish_claim"):
+        return False
+    return claim.status in (Claim.Status.PUBLISHED, Claim.Status.RETRACTED)
+
+
+def actions_for(*, claim: Claim, user: AbstractBaseUser) -> list[Action]:
+    """The workflow steps `user` may take on `claim` now."""
+    return [
+        action
+        for action in ACTIONS.values()
+        if claim.status in action.sources and user.has_perm(action.permission)
+    ]
+
+
+@transaction.atomic
+def take_action(
+    *,
+    claim: Claim,
+    action: str,
+    user: AbstractBaseUser,
+    comment: str = "",
+    expected_version: int | None = None,
+) -> Claim:
+    """Move `claim` one step through the workflow, recording who, when and why.
+
+    Raises PermissionDenied if `user` may not take the step, and ValidationError
+    (with a message for the editor) if the claim is not in a state for it.
+    """
+    step = ACTIONS[action]
+    if not user.has_perm(step.permission):
+        raise PermissionDenied(f"You may not {step.label.lower()} claims.")
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    if expected_version is not None and claim.version != expected_version:
+        raise ValidationError(
+            f"Claim #{claim.pk} was changed since you opened it; open it again.", code="stale"
+        )
+    if claim.status not in step.sources:
+        allowed = " or ".join(Claim.Status(s).label.lower() for s in step.sources)
+        raise ValidationError(
+            f"Claim #{claim.pk} is {claim.get_status_display().lower()}; only {allowed} "
+            f"claims can take the step \u201c{step.label}\u201d.",
+            code="status",
+        )
+    comment = comment.strip()
+    if step.comment_required and not comment:
+        raise ValidationError(f"{step.label}: give a {step.comment_label.lower()}.", code="comment")
+    if step.to == Claim.Status.PUBLISHED and not (claim.quotes.exists() and claim.topics.exists()):
+        raise ValidationError(
+            f"Claim #{claim.pk} needs a quote and a topic before it is published.",
+            code="incomplete",
+        )
+    StatusChange.objects.create(
+        claim=claim, from_status=claim.status, to_status=step.to, changed_by=user, comment=comment
+    )
+    claim.status = step.to
+    claim.updated_by = user
+    fields = ["status", "updated_by", "updated_at"]
+    if step.to == Claim.Status.RETRACTED:
+        claim.retraction_reason, claim.retracted_at = comment, timezone.now()
+        fields += ["retraction_reason", "retracted_at"]
+    claim._change_reason = f"{step.label}: {comment}" if comment else step.label
+    claim.save(update_fields=fields)
+    return claim
+
+
+def take_action_on_many(
+    *, claims: Iterable[Claim], action: str, user: AbstractBaseUser, comment: str = ""
+) -> tuple[list[Claim], list[str]]:
+    """`take_action` on each claim in turn; returns those moved and why the others were not."""
+    done: list[Claim] = []
+    refused: list[str] = []
+    for claim in claims:
+        try:
+            done.append(take_action(claim=claim, action=action, user=user, comment=comment))
+        except ValidationError as error:
+            refused.append(" ".join(error.messages))
+    return done, refused
+
+
+# --- Changes to published claims, held for a reviewer ---------------------------------
+
+REVISABLE = ("statement", "event_date", "event_date_precision", "value", "unit", "note")
+REVISABLE_SETS = ("topics", "entities")
+
+
+def revision_data(values: Mapping) -> dict:
+    """Form values as JSON: dates and numbers as text, topics and entities as sorted ids."""
+    data: dict = {}
+    for name in REVISABLE:
+        value = values.get(name)
+        data[name] = "" if value is None else (value if isinstance(value, str) else str(value))
+    for name in REVISABLE_SETS:
+        data[name] = sorted(getattr(item, "pk", item) for item in values.get(name) or ())
+    return data
+
+
+def current_data(claim: Claim) -> dict:
+    """The claim's own values in the shape of `revision_data`."""
+    values = {name: getattr(claim, name) for name in REVISABLE}
+    values["event_date"] = claim.event_date.isoformat() if claim.event_date else None
+    return revision_data(
+        values
+        | {
+            "topics": claim.topics.values_list("pk", flat=True),
+            "entities": claim.entities.values_list("pk", flat=True),
+        }
+    )
+
+
+@transaction.atomic
+def propose_revision(
+    *, claim: Claim, data: Mapping, reason: str, user: AbstractBaseUser, base_version: int
+) -> ClaimRevision:
+    """Hold an editor's change to a published claim until a reviewer decides.
+
+    One change per claim waits at a time: the same editor's new proposal
+    replaces their earlier one; another editor's is refused.
+    """
+    if not reason.strip():
+        raise ValidationError({"change_reason": "Say why this published claim should change."})
+    if claim.status not in (Claim.Status.PUBLISHED, Claim.Status.RETRACTED):
+        raise ValidationError(f"Claim #{claim.pk} is not public; edit it directly.")
+    pending = claim.revisions.select_for_update().filter(status=ClaimRevision.Status.PENDING)
+    mine = pending.filter(proposed_by=user).first()
+    if mine is None and pending.exists():
+        other = pending.select_related("proposed_by").first()
+        who = other.proposed_by.get_username() if other.proposed_by else "someone"
+        raise ValidationError(
+            f"A change to claim #{claim.pk} by {who} is already waiting for review; "
+            f"a reviewer must decide on it first."
+        )
+    revision = mine or ClaimRevision(claim=claim, proposed_by=user)
+    revision.data, revision.reason, revision.base_version = dict(data), reason.strip(), base_version
+    revision.proposed_at = timezone.now()
+    revision.save()
+    return revision
+
+
+def revision_changes(revision: ClaimRevision) -> list[tuple[str, str, str]]:
+    """(field, now, proposed) for each field the revision changes, as text."""
+    now = current_data(revision.claim)
+    labels = {
+        "topics": {
+            t.pk: t.name for t in Topic.objects.filter(pk__in=_ids(revision, now, "topics"))
+        },
+        "entities": {
+            e.pk: e.name for e in Entity.objects.filter(pk__in=_ids(revision, now, "entities"))
+        },
+    }
+    rows = []
+    for name in (*REVISABLE, *REVISABLE_SETS):
+        old, new = now.get(name), revision.data.get(name)
+        if name in REVISABLE_SETS:
+            old_text = ", ".join(labels[name].get(i, f"#{i}") for i in old or [])
+            new_text = ", ".join(labels[name].get(i, f"#{i}") for i in new or [])
+        else:
+            old_text, new_text = old or "", new or ""
+        if old_text != new_text:
+            rows.append((name, old_text, new_text))
+    return rows
+
+
+def _ids(revision: ClaimRevision, now: dict, name: str) -> set[int]:
+    return {*(now.get(name) or []), *(revision.data.get(name) or [])}
+
+
+@transaction.atomic
+def decide_revision(
+    *, revision: ClaimRevision, approve: bool, user: AbstractBaseUser, comment: str = ""
+) -> ClaimRevision:
+    """A reviewer approves (applies) or rejects (with a comment) a held change."""
+    if not user.has_perm("claims.publish_claim"):
+        raise PermissionDenied("Only reviewers decide on changes to published claims.")
+    revision = ClaimRevision.objects.select_for_update().get(pk=revision.pk)
+    if revision.status != ClaimRevision.Status.PENDING:
+        raise ValidationError("This change was already decided.")
+    comment = comment.strip()
+    if approve:
+        claim = Claim.objects.select_for_update().get(pk=revision.claim_id)
+        if claim.version != revision.base_version:
+            raise ValidationError(
+                f"Claim #{claim.pk} has changed since this change was proposed; reject it "
+                f"and ask for a new proposal made from the current claim."
+            )
+        data = revision.data
+        for name in REVISABLE:
+            value = data.get(name, "")
+            # Blank dates and values are NULL in the database, blank text is "".
+            setattr(claim, name, (value or None) if name in ("event_date", "value") else value)
+        claim.updated_by = user
+        proposer = revision.proposed_by.get_username() if revision.proposed_by else "an editor"
+        claim._change_reason = f"Change by {proposer}, approved: {revision.reason}"
+        claim.full_clean(exclude=["topics", "entities"])
+        claim.save()
+        claim.topics.set(data.get("topics") or [])
+        claim.entities.set(data.get("entities") or [])
+        Claim.objects.filter(pk=claim.pk).refresh_search_text()
+        revision.status = ClaimRevision.Status.APPROVED
+    else:
+        if not comment:
+            raise ValidationError("Say why the change is rejected.")
+        revision.status = ClaimRevision.Status.REJECTED
+    revision.decided_by, revision.decided_at = user, timezone.now()
+    revision.decision_comment = comment
+    revision.save()
+    return revision

@@ -163,8 +163,8 @@ def test_reviewer_publishes_claims_that_have_evidence(client, reviewer, registry
     assert (claim.status, claim.updated_by) == ("published", reviewer)
     assert bare.status == "draft"
     messages = [str(m) for m in response.context["messages"]]
-    assert "1 claim(s) published." in messages
-    assert "1 claim(s) not published: a claim needs a quote and a topic first." in messages
+    assert "Publish: 1 claim(s)." in messages
+    assert f"Claim #{bare.pk} needs a quote and a topic before it is published." in messages
     assert claim.history.first().history_user == reviewer
 
 
@@ -180,16 +180,36 @@ def test_editor_cannot_publish(client, editor, registry):
     assert registry["claim"].status == "draft"
 
 
-def test_send_to_review_and_retract_actions(client, reviewer, registry):
+def test_send_to_review_then_retract_asks_for_a_reason_and_applies_only_to_published_claims(
+    client, reviewer, registry
+):
     client.force_login(reviewer)
     url = reverse("admin:claims_claim_changelist")
     claim = registry["claim"]
     client.post(url, {"action": "send_to_review", "_selected_action": [claim.pk]})
     claim.refresh_from_db()
     assert claim.status == "review"
-    client.post(url, {"action": "retract", "_selected_action": [claim.pk]})
+
+    response = client.post(url, {"action": "retract", "_selected_action": [claim.pk]})
+    confirm = response["Location"]
+    assert confirm == reverse("admin:claims_claim_workflow", args=["retract"]) + f"?ids={claim.pk}"
+    page = client.post(confirm, {"comment": ""})
+    assert "This field is required." in page.content.decode()
+    page = client.post(confirm, {"comment": "Wrong source."}, follow=True)
     claim.refresh_from_db()
-    assert claim.status == "retracted"
+    assert claim.status == "review"  # a claim in review is not public: nothing to retract
+    assert "only published claims" in page.content.decode()
+
+    client.post(url, {"action": "publish", "_selected_action": [claim.pk]})
+    client.post(confirm, {"comment": "The source withdrew the figure."})
+    claim.refresh_from_db()
+    assert (claim.status, claim.retraction_reason) == (
+        "retracted",
+        "The source withdrew the figure.",
+    )
+    public = client.get(claim.get_absolute_url()).content.decode()
+    assert "Reason: The source withdrew the figure." in public
+    assert f'datetime="{claim.retracted_at:%Y-%m-%d}"' in public
 
 
 def test_published_claims_cannot_be_deleted(client, superuser, registry):

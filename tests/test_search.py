@@ -130,6 +130,7 @@ def test_admin_edit_updates_the_search_index(public_registry, client, django_use
             "quotes-0-claim": str(decline.pk),
             "version": str(decline.version),
             "quotes-0-version": str(quote.version),
+            "change_reason": "The article says relations soured.",
         }
     )
     response = client.post(url, form)
