@@ -501,7 +501,6 @@ class QuoteInline(HeldInline, admin.StackedInline):
         return 1 if passage_initial(request) else 0
 
 
-
 def link_is_public_for(request: HttpRequest, *claims: Claim) -> bool:
     """Whether a link between `claims` is public and the user is not a reviewer."""
     return all(held_for_review(request, claim) for claim in claims)
