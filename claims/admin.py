@@ -760,10 +760,13 @@ class ClaimAdmin(SimpleHistoryAdmin):
         super().save_related(request, form, formsets, change)
         Claim.objects.filter(pk=form.instance.pk).refresh_search_text()
 
-    def log_change(self, request: HttpRequest, obj: Claim, message):
+    def construct_change_message(
+        self, request: HttpRequest, form, formsets, add: bool = False
+    ) -> list:
         if getattr(request, "_held_revision", None):
-            message = [{"changed": {"fields": ["(proposed for review)"]}}]
-        return super().log_change(request, obj, message)
+            # Nothing was saved: the log says a change was proposed, not made.
+            return [{"changed": {"fields": ["proposed for review"]}}]
+        return super().construct_change_message(request, form, formsets, add)
 
     def response_change(self, request: HttpRequest, obj: Claim) -> HttpResponse:
         if getattr(request, "_held_revision", None):
