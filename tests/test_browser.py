@@ -385,3 +385,44 @@ def test_editor_adds_an_html_file_and_corrects_its_metadata_before_saving(
     assert source.outlet == "The Caspian Review (print)"
     assert source.metadata_basis["outlet"] == "entered by the editor"
     assert bytes(source.original.content) == (DATA / "article.html").read_bytes()
+
+
+def test_two_editors_edit_one_claim_and_the_second_sees_the_conflict(
+    live_server, transactional_db, browser, django_user_model
+):
+    from tests.factories import make_claim
+
+    claim = make_claim("Azerbaijan buys Russian gas for its own market.")
+    url = f"{live_server.url}/admin/claims/claim/{claim.pk}/change/"
+    pages = []
+    for name in ("ann", "bob"):
+        django_user_model.objects.create_superuser(name, f"{name}@example.org", "a-long-pass-word")
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(f"{live_server.url}/admin/login/?next=/admin/claims/claim/{claim.pk}/change/")
+        page.get_by_label("Username").fill(name)
+        page.get_by_label("Password").fill("a-long-pass-word")
+        page.get_by_role("button", name="Log in").click()
+        expect(page).to_have_url(url)
+        pages.append(page)
+    ann, bob = pages
+
+    ann.locator("textarea[name='statement']").fill("Azerbaijan bought Russian gas in 2022.")
+    ann.locator("input[name='_save']").click()
+    expect(ann.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    bob.locator("textarea[name='note']").fill("Bob checked the figure.")
+    bob.locator("input[name='_continue']").click()
+    error = bob.locator(".errornote, .errorlist.nonfield").first
+    expect(error).to_be_visible()
+    expect(bob.locator(".errorlist.nonfield")).to_contain_text("was changed by ann")
+    expect(bob.locator(".errorlist.nonfield")).to_contain_text(
+        "Azerbaijan bought Russian gas in 2022."
+    )
+    expect(bob.locator("textarea[name='note']")).to_have_value("Bob checked the figure.")
+    screenshot(bob, "editor-05-conflict.png")
+    claim.refresh_from_db()
+    assert (claim.statement, claim.note) == ("Azerbaijan bought Russian gas in 2022.", "")
+    for page in pages:
+        page.context.close()
