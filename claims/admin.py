@@ -64,7 +64,76 @@ ORIGIN_FIELDS = [
 ]
 
 
-class ReviewedTagAdmin(SimpleHistoryAdmin):
+class HistoryAdmin(SimpleHistoryAdmin):
+    """History pages with every change in full, one row per save."""
+
+    object_history_list_template = "admin/claims/object_history_list.html"
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        describe_history(list(historical_records))
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        extra = {**(extra_context or {}), "related_history": self.related_history(object_id)}
+        return super().history_view(request, object_id, extra_context=extra)
+
+    def related_history(self, object_id: str) -> list:
+        """History of other rows shown on this object's history page (none by default)."""
+        return []
+
+    class Media:
+        css = {"all": ["claims/admin/reader.css"]}
+
+
+def describe_history(records: list) -> None:
+    """Give each record (newest first) `all_changes` and `save_kind`, merging follow-ups.
+
+    Saving a claim with topics and entities writes one record for the fields and
+    one for each many-to-many set a moment later; those are shown as one save.
+    """
+    kinds = {"+": "created", "~": "changed", "-": "deleted"}
+    for newer, older in zip(records, [*records[1:], None], strict=True):
+        newer.all_changes = getattr(newer, "all_changes", []) + (
+            _changes(newer, older) if older is not None else []
+        )
+        newer.save_kind = kinds.get(newer.history_type, newer.history_type)
+        newer.merged_into_newer = False
+    for newer, older in zip(records, records[1:], strict=False):
+        same_save = (
+            older.history_user_id == newer.history_user_id
+            and (newer.history_date - older.history_date).total_seconds() < 2
+            and newer.history_type == "~"
+            and not newer.history_change_reason
+        )
+        if same_save and not newer.merged_into_newer:
+            older.all_changes = newer.all_changes + older.all_changes
+            older.history_change_reason = older.history_change_reason or ""
+            newer.merged_into_newer = True
+
+
+_UNSHOWN = {"version", "updated_at", "search_text"}
+
+
+def _changes(newer, older) -> list[tuple[str, str, str]]:
+    """(field label, old, new) for each field that differs, in full."""
+    delta = newer.diff_against(older, foreign_keys_are_objs=True)
+    rows = []
+    for change in delta.changes:
+        if change.field in _UNSHOWN:
+            continue
+        field = newer.instance_type._meta.get_field(change.field)
+        owner = newer.instance_type._meta.model_name
+        rows.append((field.verbose_name, _text(change.old, owner), _text(change.new, owner)))
+    return rows
+
+
+def _text(value, owner: str) -> str:
+    if isinstance(value, list):  # many-to-many: one dict per row of the through table
+        names = (str(v) for row in value for k, v in row.items() if k != owner)
+        return ", ".join(sorted(names)) or "—"
+    return "—" if value in (None, "") else str(value)
+
+
+class ReviewedTagAdmin(HistoryAdmin):
     """Topics and entities: renaming one that public claims use needs a reviewer."""
 
     form = VersionedForm
@@ -191,7 +260,7 @@ def download_name(original: Original) -> str:
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(HistoryAdmin):
     form = SourceChangeForm
     list_display = [
         "title",
@@ -575,7 +644,7 @@ class RelationFilter(admin.SimpleListFilter):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(HistoryAdmin):
     form = ClaimForm
     change_list_template = "admin/claims/claim/change_list.html"
     inlines = [QuoteInline, ClaimLinkInline]
@@ -673,6 +742,28 @@ class ClaimAdmin(SimpleHistoryAdmin):
         )
         html = format_html_join("", '<li><a href="{}">{}</a> {} this: {}</li>', rows)
         return format_html("<ul>{}</ul>", html) if html else "—"
+
+    def related_history(self, object_id: str) -> list:
+        """Its quotes' and outgoing links' history, newest first, each with its changes."""
+        entries = []
+        for model, where, label in (
+            (Quote, {"claim_id": object_id}, "quote"),
+            (ClaimLink, {"from_claim_id": object_id}, "link"),
+        ):
+            records = list(
+                model.history.filter(**where)
+                .select_related("history_user")
+                .order_by("-history_date")
+            )
+            by_row: dict[int, list] = {}
+            for record in records:
+                by_row.setdefault(record.id, []).append(record)
+            for rows in by_row.values():
+                describe_history(rows)
+                for record in rows:
+                    record.label = f"{label} #{record.id}"
+                entries.extend(r for r in rows if not r.merged_into_newer)
+        return sorted(entries, key=lambda r: r.history_date, reverse=True)
 
     def get_fieldsets(self, request: HttpRequest, obj: Claim | None = None) -> list:
         fieldsets = list(super().get_fieldsets(request, obj))
@@ -928,7 +1019,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Quote)
-class QuoteAdmin(SimpleHistoryAdmin):
+class QuoteAdmin(HistoryAdmin):
     form = QuoteForm
     list_display = ["id", "short_exact", "claim", "source", "locator", "start", "end"]
     list_filter = [("source", admin.RelatedOnlyFieldListFilter)]
@@ -983,7 +1074,7 @@ class QuoteAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ClaimLink)
-class ClaimLinkAdmin(SimpleHistoryAdmin):
+class ClaimLinkAdmin(HistoryAdmin):
     list_display = ["id", "from_claim", "relation", "to_claim", "rationale"]
     list_filter = ["relation"]
     list_select_related = ["from_claim", "to_claim"]

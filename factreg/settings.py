@@ -115,6 +115,9 @@ STORAGES = {
 
 SEEDS_DIR = BASE_DIR / "seeds"
 
+# Reverting from a history page would change public content without review.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # Transport security: on unless DEBUG. A proxy that terminates TLS sets
 # SECURE_PROXY_SSL_HEADER=1 so Django trusts its X-Forwarded-Proto header.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
