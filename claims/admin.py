@@ -22,6 +22,7 @@ from claims import services
 from claims.exports import citations_response
 from claims.extraction import MEDIA_TYPES
 from claims.forms import (
+    ClaimForm,
     ClaimLinkForm,
     PassageForm,
     QuoteForm,
@@ -142,6 +143,17 @@ class OriginalAdmin(admin.ModelAdmin):
         return format_html("<ul>{}</ul>", html) if html else "None yet."
 
 
+def at_precision(fieldsets: list, displays: dict[str, str]) -> list:
+    """The fieldsets with each date field swapped for its display at its precision."""
+
+    def swap(name: str | tuple) -> str | tuple:
+        return tuple(map(swap, name)) if isinstance(name, tuple) else displays.get(name, name)
+
+    return [
+        (title, {**opts, "fields": list(map(swap, opts["fields"]))}) for title, opts in fieldsets
+    ]
+
+
 def download_name(original: Original) -> str:
     """The file name an original downloads as."""
     if original.filename:
@@ -172,7 +184,7 @@ class SourceAdmin(SimpleHistoryAdmin):
     readonly_fields = [*ORIGIN_FIELDS, "origin", "bases", "citing_claims"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "author", "outlet", "url", "kind", "language"]}),
-        ("Date", {"fields": ["published", "published_precision", "published_basis"]}),
+        ("Date", {"fields": ["published", "published_basis"]}),
         ("Where the metadata came from", {"fields": ["bases"]}),
         ("Claims citing this source", {"fields": ["citing_claims"]}),
         ("Original", {"fields": ["origin", *ORIGIN_FIELDS]}),
@@ -188,6 +200,12 @@ class SourceAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).with_origin().with_public_flag()
+
+    def get_fieldsets(self, request: HttpRequest, obj: Source | None = None) -> list:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            return at_precision(fieldsets, {"published": "published_display"})
+        return fieldsets
 
     def has_change_permission(self, request: HttpRequest, obj: Source | None = None) -> bool:
         # A public source changes only with a reviewer's rights.
@@ -482,12 +500,13 @@ class RelationFilter(admin.SimpleListFilter):
 
 @admin.register(Claim)
 class ClaimAdmin(SimpleHistoryAdmin):
+    form = ClaimForm
     inlines = [QuoteInline, ClaimLinkInline]
     list_display = [
         "id",
         "short_statement",
         "status",
-        "event_date",
+        "event_date_display",
         "quote_count",
         "link_count",
         "updated_by",
@@ -516,7 +535,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
         (None, {"fields": ["statement", "status"]}),
         (
             "When and how much",
-            {"fields": [("event_date", "event_date_precision"), ("value", "unit")]},
+            {"fields": ["event_date", ("value", "unit")]},
         ),
         ("Tags", {"fields": ["topics", "entities"]}),
         (
@@ -536,6 +555,12 @@ class ClaimAdmin(SimpleHistoryAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).with_counts()
 
+    def get_fieldsets(self, request: HttpRequest, obj: Claim | None = None) -> list:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            return at_precision(fieldsets, {"event_date": "event_date_display"})
+        return fieldsets
+
     def get_formset_kwargs(self, request: HttpRequest, obj, inline, prefix: str) -> dict:
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
         initial = passage_initial(request)
@@ -546,6 +571,10 @@ class ClaimAdmin(SimpleHistoryAdmin):
     @admin.display(description="statement", ordering="statement")
     def short_statement(self, obj: Claim) -> str:
         return obj.statement if len(obj.statement) <= 110 else obj.statement[:107] + "…"
+
+    @admin.display(description="event date", ordering="event_date")
+    def event_date_display(self, obj: Claim) -> str:
+        return obj.event_date_display or "—"
 
     @admin.display(description="public page")
     def public_page(self, obj: Claim) -> SafeString | str:

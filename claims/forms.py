@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -7,7 +9,8 @@ from django.core.exceptions import ValidationError
 from claims.anchoring import AnchorError, anchor
 from claims.evidence import place_quote
 from claims.extraction import SUPPORTED_EXTENSIONS, clean_text
-from claims.models import ClaimLink, Original, Quote, Source
+from claims.filters import parse_dated
+from claims.models import Claim, ClaimLink, Original, Quote, Source, format_partial_date
 from claims.services import (
     OrphanedQuotes,
     Reanchoring,
@@ -57,6 +60,57 @@ class QuoteForm(forms.ModelForm):
             else:
                 cleaned["exact"] = self.instance.exact
         return cleaned
+
+
+class PartialDateFormField(forms.CharField):
+    """A date typed only as precisely as it is known: `2023`, `2023-08`, `2023-08-24` or blank.
+
+    Cleans to a (date, precision) pair; `PartialDateFormMixin` puts both on the instance.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 10)
+        kwargs.setdefault("help_text", "YYYY, YYYY-MM or YYYY-MM-DD, only as precise as known.")
+        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 10, "placeholder": "YYYY-MM"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value: str) -> tuple[dt.date | None, str]:
+        return parse_dated(super().clean(value))
+
+
+class PartialDateFormMixin:
+    """Edits each date in `partial_dates` and its `<name>_precision` as one partial date."""
+
+    partial_dates: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.partial_dates:
+            if isinstance(self.initial.get(name), dt.date):
+                precision = getattr(self.instance, f"{name}_precision")
+                self.initial[name] = format_partial_date(self.initial[name], precision)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for name in self.partial_dates:
+            if isinstance(cleaned.get(name), tuple):
+                cleaned[name], precision = cleaned[name]
+                setattr(self.instance, f"{name}_precision", precision)
+        return cleaned
+
+
+class ClaimForm(PartialDateFormMixin, forms.ModelForm):
+    partial_dates = ("event_date",)
+    event_date = PartialDateFormField(
+        label="Event date",
+        help_text="When what the claim states happened or held: YYYY, YYYY-MM or YYYY-MM-DD, "
+        "only as precise as the sources say; blank when unknown.",
+    )
+
+    class Meta:
+        model = Claim
+        fields = ["statement", "event_date", "value", "unit", "topics", "entities", "note"]
 
 
 class ClaimLinkForm(forms.ModelForm):
@@ -159,10 +213,12 @@ class SourceMetadataForm(forms.Form):
         return slug
 
 
-class SourceChangeForm(forms.ModelForm):
+class SourceChangeForm(PartialDateFormMixin, forms.ModelForm):
     """A source's metadata and text; a text change must keep every quote."""
 
+    partial_dates = ("published",)
     url = forms.URLField(max_length=500, required=False, assume_scheme="https")
+    published = PartialDateFormField(label="Published")
 
     class Meta:
         model = Source
@@ -175,7 +231,6 @@ class SourceChangeForm(forms.ModelForm):
             "kind",
             "language",
             "published",
-            "published_precision",
             "published_basis",
             "text",
         ]

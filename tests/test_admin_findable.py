@@ -1,0 +1,159 @@
+"""Editors find claims, topics and entities in the admin, and see dates as precise as known."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+from claims.models import Claim, DatePrecision, Source
+from tests.factories import (
+    admin_claim_change_form,
+    make_claim,
+    make_quote,
+    make_source,
+)
+
+CHANGELIST = "admin:claims_claim_changelist"
+
+
+# --- Dates at their precision ------------------------------------------------------------
+
+
+@pytest.fixture
+def dated(db) -> dict[str, Claim]:
+    return {
+        "year": make_claim(
+            "A year.", event_date=dt.date(2023, 1, 1), event_date_precision=DatePrecision.YEAR
+        ),
+        "month": make_claim(
+            "A month.", event_date=dt.date(2025, 8, 1), event_date_precision=DatePrecision.MONTH
+        ),
+        "day": make_claim(
+            "A day.", event_date=dt.date(2022, 2, 24), event_date_precision=DatePrecision.DAY
+        ),
+        "unknown": make_claim("No date."),
+    }
+
+
+def test_claim_list_shows_dates_at_their_precision_and_sorts_by_them(client, editor, dated):
+    client.force_login(editor)
+    response = client.get(reverse(CHANGELIST), {"o": "4"})  # the event date column, ascending
+    html = response.content.decode()
+    for text in ['class="field-event_date_display">2023<', ">2025-08<", ">2022-02-24<"]:
+        assert text in html
+    assert "Jan. 1, 2023" not in html
+    order = [claim.statement for claim in response.context["cl"].result_list]
+    assert order.index("A day.") < order.index("A year.") < order.index("A month.")
+
+
+@pytest.mark.parametrize(
+    ("typed", "date", "precision"),
+    [
+        ("2023", dt.date(2023, 1, 1), DatePrecision.YEAR),
+        ("2022-02", dt.date(2022, 2, 1), DatePrecision.MONTH),
+        (" 2022-2 ", dt.date(2022, 2, 1), DatePrecision.MONTH),
+        ("2022-02-24", dt.date(2022, 2, 24), DatePrecision.DAY),
+        ("", None, DatePrecision.UNKNOWN),
+    ],
+)
+def test_claim_form_takes_a_date_as_precise_as_known(client, editor, dated, typed, date, precision):
+    client.force_login(editor)
+    claim = dated["day"]
+    url = reverse("admin:claims_claim_change", args=[claim.pk])
+    assert client.post(url, admin_claim_change_form(claim, event_date=typed)).status_code == 302
+    claim.refresh_from_db()
+    assert (claim.event_date, claim.event_date_precision) == (date, precision)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("2023-13", "2023-13 is not a real date."),
+        ("2023-02-30", "2023-02-30 is not a real date."),
+        ("23", "Enter a date as YYYY, YYYY-MM or YYYY-MM-DD, e.g. 2022 or 2022-02."),
+        ("24/02/2022", "Enter a date as YYYY, YYYY-MM or YYYY-MM-DD, e.g. 2022 or 2022-02."),
+    ],
+)
+def test_claim_form_refuses_a_date_that_is_not_one(client, editor, dated, typed, message):
+    client.force_login(editor)
+    claim = dated["day"]
+    url = reverse("admin:claims_claim_change", args=[claim.pk])
+    response = client.post(url, admin_claim_change_form(claim, event_date=typed))
+    assert response.context["adminform"].form.errors == {"event_date": [message]}
+
+
+@pytest.mark.parametrize(
+    ("key", "shown"), [("year", "2023"), ("month", "2025-08"), ("unknown", "")]
+)
+def test_claim_form_shows_the_date_at_its_precision(client, editor, dated, key, shown):
+    client.force_login(editor)
+    response = client.get(reverse("admin:claims_claim_change", args=[dated[key].pk]))
+    form = response.context["adminform"].form
+    assert (form["event_date"].value() or "") == shown
+    assert f'name="event_date" value="{shown}"' in response.content.decode() or not shown
+    assert "event_date_precision" not in form.fields
+
+
+def test_a_claim_the_user_may_only_view_shows_its_date_at_its_precision(client, dated):
+    viewer = User.objects.create_user("vera", password="x", is_staff=True)
+    viewer.user_permissions.add(*_permissions("view_claim"))
+    client.force_login(viewer)
+    response = client.get(reverse("admin:claims_claim_change", args=[dated["month"].pk]))
+    html = response.content.decode()
+    assert '<div class="readonly">2025-08</div>' in html
+    assert "Aug. 1, 2025" not in html
+
+
+def _permissions(*codenames: str):
+    from django.contrib.auth.models import Permission
+
+    return Permission.objects.filter(content_type__app_label="claims", codename__in=codenames)
+
+
+def _source_form(source: Source, **changes) -> dict:
+    return {
+        "title": source.title,
+        "slug": source.slug,
+        "author": source.author,
+        "outlet": source.outlet,
+        "url": source.url,
+        "kind": source.kind,
+        "language": source.language,
+        "published": source.published_display,
+        "published_basis": source.published_basis,
+        "text": source.text,
+    } | changes
+
+
+def test_source_form_takes_and_shows_the_publication_date_at_its_precision(client, editor):
+    source = make_source()
+    client.force_login(editor)
+    url = reverse("admin:claims_source_change", args=[source.pk])
+    response = client.post(url, _source_form(source, published="2024-03"))
+    assert response.status_code == 302
+    source.refresh_from_db()
+    assert (source.published, source.published_precision) == (
+        dt.date(2024, 3, 1),
+        DatePrecision.MONTH,
+    )
+    assert client.get(url).context["adminform"].form["published"].value() == "2024-03"
+    response = client.post(url, _source_form(source, published="2024-02-30"))
+    assert response.context["adminform"].form.errors == {
+        "published": ["2024-02-30 is not a real date."]
+    }
+    assert client.post(url, _source_form(source, published="")).status_code == 302
+    source.refresh_from_db()
+    assert (source.published, source.published_precision) == (None, DatePrecision.UNKNOWN)
+
+
+def test_a_public_source_an_editor_may_only_view_shows_its_date_at_its_precision(client, editor):
+    source = make_source(published=dt.date(2024, 3, 1), published_precision=DatePrecision.MONTH)
+    make_quote(make_claim(status=Claim.Status.PUBLISHED), source, "Shah Deniz")
+    client.force_login(editor)
+    response = client.get(reverse("admin:claims_source_change", args=[source.pk]))
+    html = response.content.decode()
+    assert 'name="published"' not in html
+    assert '<div class="readonly">2024-03</div>' in html
