@@ -23,7 +23,9 @@ from claims.exports import citations_response
 from claims.extraction import MEDIA_TYPES
 from claims.forms import (
     ClaimForm,
+    ClaimLinkAdminForm,
     ClaimLinkForm,
+    ClaimLinkFormSet,
     PassageForm,
     QuoteForm,
     SourceChangeForm,
@@ -476,6 +478,7 @@ def passage_initial(request: HttpRequest) -> dict | None:
 class ClaimLinkInline(admin.TabularInline):
     model = ClaimLink
     form = ClaimLinkForm
+    formset = ClaimLinkFormSet
     fk_name = "from_claim"
     extra = 0
     autocomplete_fields = ["to_claim"]
@@ -716,6 +719,7 @@ class QuoteAdmin(SimpleHistoryAdmin):
 
 @admin.register(ClaimLink)
 class ClaimLinkAdmin(SimpleHistoryAdmin):
+    form = ClaimLinkAdminForm
     list_display = ["id", "from_claim", "relation", "to_claim", "rationale"]
     list_filter = ["relation"]
     list_select_related = ["from_claim", "to_claim"]

@@ -120,6 +120,35 @@ class ClaimLinkForm(forms.ModelForm):
         widgets = {"rationale": forms.Textarea(attrs={"rows": 2, "cols": 50})}
 
 
+class ClaimLinkAdminForm(ClaimLinkForm):
+    """A link on its own; ClaimLink.validate_constraints names the claims of a refused one."""
+
+    class Meta(ClaimLinkForm.Meta):
+        fields = ["from_claim", "relation", "to_claim", "rationale"]
+
+
+class ClaimLinkFormSet(forms.BaseInlineFormSet):
+    """The links out of one claim; a link entered in two rows is named, not "duplicate data"."""
+
+    def validate_unique(self) -> None:
+        seen, repeated = set(), False
+        for form in self.forms:
+            if form in self.deleted_forms or not form.is_valid():
+                continue
+            to_claim, relation = (form.cleaned_data.get(f) for f in ("to_claim", "relation"))
+            if to_claim is None or not relation:
+                continue
+            if (to_claim.pk, relation) in seen:
+                subject = f"#{self.instance.pk}" if self.instance.pk else "this claim"
+                form.add_error(
+                    None, f"“{subject} {relation} #{to_claim.pk}” is entered twice; keep one row."
+                )
+                repeated = True
+            seen.add((to_claim.pk, relation))
+        if not repeated:
+            super().validate_unique()
+
+
 class SourceIntakeForm(forms.Form):
     """Step one of adding a source: paste the text, upload a file or give a URL."""
 

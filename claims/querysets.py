@@ -33,7 +33,7 @@ SEARCH_CONFIG = "english"
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-    from claims.models import Claim
+    from claims.models import Claim, ClaimLink
 
 
 class OriginalQuerySet(models.QuerySet):
@@ -358,6 +358,15 @@ class ClaimLinkQuerySet(models.QuerySet):
         return self.filter(
             Q(from_claim=claim) | Q(to_claim=claim, relation__in=ClaimLink.SYMMETRIC)
         )
+
+    def repeated_by(self, link: ClaimLink) -> ClaimLinkQuerySet:
+        """Other stored links that `link` repeats: the same one, or a symmetric one reversed."""
+        from claims.models import ClaimLink
+
+        same = Q(from_claim=link.from_claim_id, to_claim=link.to_claim_id)
+        if link.relation in ClaimLink.SYMMETRIC:
+            same |= Q(from_claim=link.to_claim_id, to_claim=link.from_claim_id)
+        return self.filter(same, relation=link.relation).exclude(pk=link.pk)
 
     def for_relation(self, relation: str) -> ClaimLinkQuerySet:
         """Links of one relation type."""
