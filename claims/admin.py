@@ -22,6 +22,7 @@ from claims import services
 from claims.exports import citations_response
 from claims.extraction import MEDIA_TYPES
 from claims.forms import (
+    HELD_ID_FIELDS,
     ClaimForm,
     ClaimLinkAdminForm,
     ClaimLinkForm,
@@ -444,6 +445,7 @@ class QuoteInline(admin.StackedInline):
     form = QuoteForm
     extra = 0
     autocomplete_fields = ["source"]
+    formfield_overrides = HELD_ID_FIELDS
     readonly_fields = ["start", "end", "locator"]
     fields = [("source", "locator", "start", "end"), "exact", ("context_before", "context_after")]
 
@@ -482,6 +484,7 @@ class ClaimLinkInline(admin.TabularInline):
     fk_name = "from_claim"
     extra = 0
     autocomplete_fields = ["to_claim"]
+    formfield_overrides = HELD_ID_FIELDS
     verbose_name = "link to another claim"
     verbose_name_plural = "links to other claims"
 
@@ -526,6 +529,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
     search_fields = ["statement", "quotes__exact", "note"]
     date_hierarchy = "event_date"
     autocomplete_fields = ["topics", "entities"]
+    formfield_overrides = HELD_ID_FIELDS
     readonly_fields = [
         "status",
         "incoming_links",
@@ -686,6 +690,7 @@ class QuoteAdmin(SimpleHistoryAdmin):
     list_select_related = ["claim", "source"]
     search_fields = ["exact", "claim__statement", "source__title"]
     autocomplete_fields = ["claim", "source"]
+    formfield_overrides = HELD_ID_FIELDS
     readonly_fields = ["start", "end", "prefix", "suffix", "locator"]
     fields = [
         "claim",
@@ -725,6 +730,7 @@ class ClaimLinkAdmin(SimpleHistoryAdmin):
     list_select_related = ["from_claim", "to_claim"]
     search_fields = ["rationale", "from_claim__statement", "to_claim__statement"]
     autocomplete_fields = ["from_claim", "to_claim"]
+    formfield_overrides = HELD_ID_FIELDS
     readonly_fields = ["created_by", "created_at", "updated_at"]
 
     def save_model(self, request: HttpRequest, obj: ClaimLink, form, change: bool) -> None:

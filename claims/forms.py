@@ -5,6 +5,7 @@ import datetime as dt
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from claims.anchoring import AnchorError, anchor
 from claims.evidence import place_quote
@@ -111,6 +112,59 @@ class ClaimForm(PartialDateFormMixin, forms.ModelForm):
     class Meta:
         model = Claim
         fields = ["statement", "event_date", "value", "unit", "topics", "entities", "note"]
+
+
+class _HeldIdMixin:
+    """Refuses ids no database column can hold before any query sees them.
+
+    PostgreSQL would find nothing, but SQLite cannot even bind such a number (OverflowError).
+    """
+
+    def holds(self, value) -> bool:
+        """Whether `value` is blank, a row, or an id within the column's range."""
+        if value in self.empty_values or isinstance(value, models.Model):
+            return True
+        meta = self.queryset.model._meta
+        field = meta.get_field(self.to_field_name) if self.to_field_name else meta.pk
+        try:
+            field.run_validators(field.to_python(value))
+        except ValidationError:
+            return False
+        return True
+
+    def prepare_value(self, value):
+        # The admin's autocomplete widget looks the submitted ids up again to show them.
+        if isinstance(value, list | tuple):
+            value = [v for v in value if self.holds(v)]
+        elif not self.holds(value):
+            value = None
+        return super().prepare_value(value)
+
+
+class HeldIdChoiceField(_HeldIdMixin, forms.ModelChoiceField):
+    """A ModelChoiceField that never queries with an out-of-range id."""
+
+
+class HeldIdMultipleChoiceField(_HeldIdMixin, forms.ModelMultipleChoiceField):
+    """A ModelMultipleChoiceField that never queries with an out-of-range id."""
+
+    def clean(self, value):
+        # Before the parent's clean, whose prepare_value would drop such an id unannounced.
+        for pk in value if isinstance(value, list | tuple) else ():
+            if not self.holds(pk):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super().clean(value)
+
+
+# For an admin's formfield_overrides: the relations it edits use the fields above.
+HELD_ID_FIELDS = {
+    models.ForeignKey: {"form_class": HeldIdChoiceField},
+    models.ManyToManyField: {"form_class": HeldIdMultipleChoiceField},
+}
 
 
 class ClaimLinkForm(forms.ModelForm):

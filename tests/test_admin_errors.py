@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import User
 from django.urls import reverse
 
-from claims.models import Claim, ClaimLink
+from claims.models import Claim, ClaimLink, Entity, Topic
 from tests.factories import (
     admin_claim_change_form,
+    admin_claim_form,
     make_claim,
     make_link,
+    make_source,
 )
 
 SYMMETRIC = [ClaimLink.Relation.CONTRADICTS, ClaimLink.Relation.DUPLICATES]
+HUGE = "9" * 30  # more digits than any database column holds
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    return User.objects.create_superuser("admin", "admin@example.org", "x")
 
 
 @pytest.fixture
@@ -37,6 +46,10 @@ def link_admin_form(from_claim, to_claim, relation: str) -> dict:
         "relation": relation,
         "rationale": "Why they are linked.",
     }
+
+
+def admin_messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
 
 
 # --- Links -------------------------------------------------------------------------------
@@ -158,3 +171,127 @@ def test_saving_a_claim_with_its_links_unchanged_or_rearranged_is_not_refused(
     post = admin_claim_change_form(first, (ClaimLink.Relation.QUALIFIES, second))
     assert client.post(change(first), post).status_code == 302
     assert ClaimLink.objects.count() == 4
+
+
+# --- Lengths and numbers -----------------------------------------------------------------
+
+
+def test_over_long_claim_unit_is_a_field_error(client, editor, claims):
+    first, _ = claims
+    client.force_login(editor)
+    post = admin_claim_change_form(first, value="12", unit="u" * 41)
+    response = client.post(change(first), post)
+    assert errors(response) == ["Ensure this value has at most 40 characters (it has 41)."]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("1" * 30, "Ensure that there are no more than 24 digits in total."),
+        ("1" * 19, "Ensure that there are no more than 18 digits before the decimal point."),
+        ("0.1234567", "Ensure that there are no more than 6 decimal places."),
+        ("NaN", "Enter a number."),
+        ("1e400", "Ensure that there are no more than 24 digits in total."),
+    ],
+)
+def test_out_of_range_claim_value_is_a_field_error(client, editor, claims, value, message):
+    first, _ = claims
+    client.force_login(editor)
+    response = client.post(change(first), admin_claim_change_form(first, value=value))
+    assert errors(response) == [message]
+    first.refresh_from_db()
+    assert first.value is None
+
+
+def test_a_negative_claim_value_is_kept(client, editor, claims):
+    first, _ = claims
+    client.force_login(editor)
+    post = admin_claim_change_form(first, value="-3.5", unit="percent")
+    assert client.post(change(first), post).status_code == 302
+    first.refresh_from_db()
+    assert (str(first.value), first.unit) == ("-3.500000", "percent")
+
+
+def test_over_long_source_title_is_a_field_error(client, superuser):
+    source = make_source()
+    client.force_login(superuser)
+    post = {
+        "title": "t" * 301,
+        "slug": source.slug,
+        "kind": source.kind,
+        "language": "en",
+        "published": "",
+        "text": source.text,
+    }
+    response = client.post(reverse("admin:claims_source_change", args=[source.pk]), post)
+    assert errors(response) == ["Ensure this value has at most 300 characters (it has 301)."]
+
+
+@pytest.mark.parametrize(
+    ("model", "post", "message"),
+    [
+        ("topic", {"name": "n" * 101, "slug": "n"}, "at most 100 characters (it has 101)"),
+        ("topic", {"name": "N", "slug": "n" * 101}, "at most 100 characters (it has 101)"),
+        (
+            "entity",
+            {"name": "n" * 201, "slug": "n", "kind": Entity.Kind.OTHER, "aliases": ""},
+            "at most 200 characters (it has 201)",
+        ),
+    ],
+)
+def test_over_long_tag_names_are_field_errors(client, editor, model, post, message):
+    client.force_login(editor)
+    response = client.post(reverse(f"admin:claims_{model}_add"), post)
+    assert [m for m in errors(response) if message in m]
+    assert not Topic.objects.exists() and not Entity.objects.exists()
+
+
+def test_ids_no_column_can_hold_are_invalid_choices(client, editor, claims):
+    first, second = claims
+    client.force_login(editor)
+    add_link = reverse("admin:claims_claimlink_add")
+    response = client.post(
+        add_link, link_admin_form(first, second, "supports") | {"to_claim": HUGE}
+    )
+    assert errors(response) == [
+        "Select a valid choice. That choice is not one of the available choices."
+    ]
+    response = client.post(change(first), admin_claim_change_form(first, topics=[HUGE]))
+    assert errors(response) == [
+        f"Select a valid choice. {HUGE} is not one of the available choices."
+    ]
+    post = admin_claim_change_form(first, (ClaimLink.Relation.SUPPORTS, second))
+    response = client.post(change(first), post | {"links_out-0-to_claim": HUGE})
+    assert errors(response) == [
+        "Select a valid choice. That choice is not one of the available choices."
+    ]
+    source = make_source()
+    quote = admin_claim_form(source, "Shah Deniz") | {"quotes-0-source": HUGE}
+    response = client.post(reverse("admin:claims_claim_add"), quote)
+    assert errors(response) == [
+        "Select a valid choice. That choice is not one of the available choices."
+    ]
+    response = client.post(
+        reverse("admin:claims_quote_add"),
+        {"claim": HUGE, "source": "-4", "exact": "Shah Deniz"},
+    )
+    assert len(errors(response)) == 2
+
+
+@pytest.mark.parametrize("number", [HUGE, "-1", "0"])
+def test_out_of_range_claim_numbers_in_the_reading_view_are_messages(client, editor, number):
+    source = make_source()
+    client.force_login(editor)
+    query = {
+        "passage_source": source.pk,
+        "passage_text": "Shah Deniz",
+        "passage_start": number,
+        "action": "evidence",
+        "claim": number,
+    }
+    response = client.get(
+        reverse("admin:claims_source_quote", args=[source.pk]), query, follow=True
+    )
+    assert response.status_code == 200
+    shown = " ".join(admin_messages(response))
+    assert "Ensure this value is greater than or equal to" in shown or "no claim" in shown
