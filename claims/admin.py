@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -157,6 +158,19 @@ def at_precision(fieldsets: list, displays: dict[str, str]) -> list:
     ]
 
 
+def cited_by_message(sources) -> str:
+    """Why these sources cannot be deleted: the quotes (and their claims) that cite them."""
+    quotes = Quote.objects.filter(source__in=sources)
+    claims = sorted(set(quotes.values_list("claim_id", flat=True)))
+    count = quotes.count()
+    named = ", ".join(f"#{pk}" for pk in claims[:10]) + (", …" if len(claims) > 10 else "")
+    subject = "This source is" if len(sources) == 1 else "These sources are"
+    return (
+        f"{subject} cited by {count} quote{pluralize(count)} (claim{pluralize(len(claims))} "
+        f"{named}): remove those quotes first, or delete those claims if they are still drafts."
+    )
+
+
 def download_name(original: Original) -> str:
     """The file name an original downloads as."""
     if original.filename:
@@ -209,6 +223,13 @@ class SourceAdmin(SimpleHistoryAdmin):
         if obj is not None and not self.has_change_permission(request, obj):
             return at_precision(fieldsets, {"published": "published_display"})
         return fieldsets
+
+    def get_deleted_objects(self, objs, request: HttpRequest) -> tuple:
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            # Quotes keep their sources (PROTECT); say what stands in the way and what to do.
+            self.message_user(request, cited_by_message(objs), messages.ERROR)
+        return deleted, counts, perms_needed, protected
 
     def has_change_permission(self, request: HttpRequest, obj: Source | None = None) -> bool:
         # A public source changes only with a reviewer's rights.

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
-from claims.models import Claim, ClaimLink, Entity, Topic
+from claims.models import Claim, ClaimLink, Entity, Original, Quote, Source, Topic
 from tests.factories import (
     admin_claim_change_form,
     admin_claim_form,
     make_claim,
+    make_entity,
     make_link,
+    make_quote,
     make_source,
+    make_topic,
 )
 
 SYMMETRIC = [ClaimLink.Relation.CONTRADICTS, ClaimLink.Relation.DUPLICATES]
@@ -295,3 +300,134 @@ def test_out_of_range_claim_numbers_in_the_reading_view_are_messages(client, edi
     assert response.status_code == 200
     shown = " ".join(admin_messages(response))
     assert "Ensure this value is greater than or equal to" in shown or "no claim" in shown
+
+
+# --- Deleting ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cited(db) -> tuple[Source, Claim, Claim]:
+    source = make_source(title="Cited source")
+    draft, published = make_claim("A draft."), make_claim("Published.", status="published")
+    make_quote(draft, source, "Shah Deniz")
+    make_quote(draft, source, "Lukoil currently owns 20 %")
+    make_quote(published, source, "77% named Russia")
+    return source, draft, published
+
+
+def test_deleting_a_cited_source_says_which_claims_cite_it(client, superuser, cited):
+    source, draft, published = cited
+    client.force_login(superuser)
+    url = reverse("admin:claims_source_delete", args=[source.pk])
+    message = (
+        f"This source is cited by 3 quotes (claims #{draft.pk}, #{published.pk}): remove "
+        "those quotes first, or delete those claims if they are still drafts."
+    )
+    page = client.get(url)
+    assert page.status_code == 200
+    assert admin_messages(page) == [message]
+    assert "would require deleting the following protected related objects" in (
+        page.content.decode()
+    )
+    response = client.post(url, {"post": "yes"})
+    assert response.status_code == 200
+    assert admin_messages(response) == [message]
+    assert Source.objects.filter(pk=source.pk).exists()
+    assert Quote.objects.count() == 3
+
+
+def test_deleting_cited_sources_with_the_action_says_which_claims_cite_them(
+    client, superuser, cited
+):
+    source, draft, published = cited
+    uncited = make_source(title="Uncited source")
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:claims_source_changelist"),
+        {"action": "delete_selected", "_selected_action": [source.pk, uncited.pk], "post": "yes"},
+    )
+    assert response.status_code == 200
+    assert admin_messages(response) == [
+        f"These sources are cited by 3 quotes (claims #{draft.pk}, #{published.pk}): remove "
+        "those quotes first, or delete those claims if they are still drafts."
+    ]
+    assert Source.objects.filter(pk__in=[source.pk, uncited.pk]).count() == 2
+
+
+def test_a_source_no_quote_cites_is_deleted(client, superuser):
+    source = make_source()
+    client.force_login(superuser)
+    url = reverse("admin:claims_source_delete", args=[source.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not Source.objects.filter(pk=source.pk).exists()
+
+
+def test_deleting_a_draft_claim_takes_its_links_and_quotes_with_it(client, superuser, cited):
+    source, draft, published = cited
+    other = make_claim("Another draft.")
+    make_link(draft, published, ClaimLink.Relation.CONTRADICTS)
+    make_link(other, draft, ClaimLink.Relation.SUPPORTS)
+    client.force_login(superuser)
+    url = reverse("admin:claims_claim_delete", args=[draft.pk])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not Claim.objects.filter(pk=draft.pk).exists()
+    assert not ClaimLink.objects.exists()
+    assert Quote.objects.filter(source=source).count() == 1
+    response = client.post(
+        reverse("admin:claims_claim_changelist"),
+        {"action": "delete_selected", "_selected_action": [other.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Claim.objects.filter(pk=other.pk).exists()
+
+
+def test_deleting_a_published_claim_with_the_action_is_refused(client, superuser, cited):
+    _, draft, published = cited
+    make_link(draft, published, ClaimLink.Relation.CONTRADICTS)
+    client.force_login(superuser)
+    changelist = reverse("admin:claims_claim_changelist")
+    selected = {"action": "delete_selected", "_selected_action": [draft.pk, published.pk]}
+    page = client.post(changelist, selected)
+    assert page.status_code == 200
+    assert "Cannot delete" in page.content.decode()
+    assert client.post(changelist, selected | {"post": "yes"}).status_code == 403
+    assert Claim.objects.filter(pk__in=[draft.pk, published.pk]).count() == 2
+
+
+@pytest.mark.parametrize("model", ["topic", "entity"])
+def test_deleting_a_topic_or_entity_in_use_untags_its_claims(client, superuser, model):
+    tag = make_topic() if model == "topic" else make_entity()
+    claim = make_claim("Tagged.", **{"topics" if model == "topic" else "entities": [tag]})
+    # Also recorded in the claim's history, whose tag rows must not hold the tag back.
+    claim.statement = "Tagged, changed."
+    claim.save()
+    client.force_login(superuser)
+    url = reverse(f"admin:claims_{model}_delete", args=[tag.pk])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not type(tag).objects.exists()
+    assert not getattr(claim, "topics" if model == "topic" else "entities").exists()
+
+
+def test_an_original_a_source_uses_cannot_be_deleted(client, superuser):
+    original = Original.objects.create(
+        kind=Original.Kind.PASTE,
+        content=b"Text.",
+        sha256="a" * 64,
+        size=5,
+        media_type="text/plain",
+        received_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+    )
+    make_source(original=original)
+    client.force_login(superuser)
+    url = reverse("admin:claims_original_delete", args=[original.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    response = client.post(
+        reverse("admin:claims_original_changelist"),
+        {"action": "delete_selected", "_selected_action": [original.pk], "post": "yes"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert Original.objects.filter(pk=original.pk).exists()
