@@ -35,6 +35,7 @@ from claims.forms import (
     SourceMetadataForm,
 )
 from claims.models import Claim, ClaimLink, Entity, Original, Quote, Source, Topic
+from claims.querysets import claim_number
 from claims.rendering import Mark, highlight
 
 # Quoted spans in the reading view: plain marks, so a drag that starts on one still
@@ -54,8 +55,16 @@ ORIGIN_FIELDS = [
 ]
 
 
+class RankedSearchMixin:
+    """Search and autocomplete list exact names, then exact aliases, before other matches."""
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return results.ranked_for(search_term), may_have_duplicates
+
+
 @admin.register(Topic)
-class TopicAdmin(SimpleHistoryAdmin):
+class TopicAdmin(RankedSearchMixin, SimpleHistoryAdmin):
     list_display = ["name", "slug", "description", "claim_count"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -69,7 +78,7 @@ class TopicAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Entity)
-class EntityAdmin(SimpleHistoryAdmin):
+class EntityAdmin(RankedSearchMixin, SimpleHistoryAdmin):
     list_display = ["name", "kind", "slug"]
     list_filter = ["kind"]
     search_fields = ["name", "slug", "aliases"]
@@ -548,6 +557,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
     ]
     list_select_related = ["updated_by"]
     search_fields = ["statement", "quotes__exact", "note"]
+    search_help_text = "Words of the statement, its quotes or note, or a claim number (89 or #89)."
     date_hierarchy = "event_date"
     autocomplete_fields = ["topics", "entities"]
     formfield_overrides = HELD_ID_FIELDS
@@ -588,6 +598,15 @@ class ClaimAdmin(SimpleHistoryAdmin):
         if obj is not None and not self.has_change_permission(request, obj):
             return at_precision(fieldsets, {"event_date": "event_date_display"})
         return fieldsets
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        # `89` or `#89` finds claim 89 (first) as well as the words; the claim autocomplete
+        # uses this too.
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        number = claim_number(search_term)
+        if number is not None:
+            results |= queryset.filter(pk=number)
+        return results.number_first(number), may_have_duplicates
 
     def get_formset_kwargs(self, request: HttpRequest, obj, inline, prefix: str) -> dict:
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)

@@ -8,15 +8,112 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
-from claims.models import Claim, DatePrecision, Source
+from claims.models import Claim, DatePrecision, Entity, Source
 from tests.factories import (
     admin_claim_change_form,
     make_claim,
+    make_entity,
     make_quote,
     make_source,
+    make_topic,
 )
 
 CHANGELIST = "admin:claims_claim_changelist"
+
+
+def autocomplete(client, model_name: str, field_name: str, term: str) -> list[str]:
+    """The texts the admin's autocomplete offers for `term`, in order."""
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "claims", "model_name": model_name, "field_name": field_name, "term": term},
+    )
+    assert response.status_code == 200
+    return [row["text"] for row in response.json()["results"]]
+
+
+def found(client, term: str) -> list[int]:
+    """The ids of the claims the changelist search finds for `term`."""
+    response = client.get(reverse(CHANGELIST), {"q": term})
+    assert response.status_code == 200
+    return sorted(claim.pk for claim in response.context["cl"].result_list)
+
+
+# --- Claims by number --------------------------------------------------------------------
+
+
+def test_claim_search_finds_a_claim_by_its_number_with_or_without_hash(client, editor):
+    client.force_login(editor)
+    target = make_claim("Russia moved troops to the border.")
+    mentions = make_claim(f"A note citing figure {target.pk}00 in passing.")
+    make_claim("Unrelated.")
+    assert found(client, str(target.pk)) == sorted([target.pk, mentions.pk])
+    assert found(client, f"#{target.pk}") == [target.pk]
+    assert found(client, f"  #{target.pk} ") == [target.pk]
+    assert found(client, "troops border") == [target.pk]
+    assert found(client, "#999999999999999999999999") == []
+
+
+def test_claim_search_by_number_keeps_the_list_filters(client, editor):
+    client.force_login(editor)
+    draft = make_claim("A draft.")
+    url = reverse(CHANGELIST)
+    response = client.get(url, {"q": f"#{draft.pk}", "status__exact": Claim.Status.PUBLISHED})
+    assert list(response.context["cl"].result_list) == []
+
+
+def test_claim_autocomplete_accepts_a_number_and_lists_that_claim_first(client, editor):
+    client.force_login(editor)
+    claims = [make_claim(f"Claim number {n} of many.") for n in range(12)]
+    target = claims[1]
+    offered = autocomplete(client, "claimlink", "to_claim", f"#{target.pk}")
+    assert offered == [str(target)]
+    offered = autocomplete(client, "claimlink", "to_claim", str(target.pk))
+    assert offered[0] == str(target)
+    assert autocomplete(client, "claimlink", "to_claim", "many")[0] == str(claims[-1])
+
+
+# --- Exact names and aliases first -------------------------------------------------------
+
+
+def test_entity_autocomplete_lists_the_exact_name_then_an_exact_alias_then_the_rest(client, editor):
+    client.force_login(editor)
+    make_entity("carnegie", name="Carnegie Russia Eurasia Center", kind=Entity.Kind.ORGANISATION)
+    make_entity("gazprom", name="Gazprom", aliases="Russia's gas giant")
+    make_entity("rf", name="Russian Federation", aliases="RF\r\nrussia\r\n")
+    make_entity("azerbaijan", name="Azerbaijan", aliases="Republic of Azerbaijan")
+    make_entity("russia", name="Russia", kind=Entity.Kind.COUNTRY)
+    expected = ["Russia", "Russian Federation", "Carnegie Russia Eurasia Center", "Gazprom"]
+    assert autocomplete(client, "claim", "entities", "Russia") == expected
+    assert autocomplete(client, "claim", "entities", "russia") == expected
+    assert autocomplete(client, "claim", "entities", "rf") == ["Russian Federation"]
+
+
+def test_topic_autocomplete_lists_the_exact_name_first(client, editor):
+    client.force_login(editor)
+    for name in ["Renewable energy", "Energy security", "Energy", "Military"]:
+        make_topic(name.lower().replace(" ", "-"), name=name)
+    assert autocomplete(client, "claim", "topics", "energy") == [
+        "Energy",
+        "Energy security",
+        "Renewable energy",
+    ]
+    assert autocomplete(client, "claim", "topics", "") == [
+        "Energy",
+        "Energy security",
+        "Military",
+        "Renewable energy",
+    ]
+
+
+def test_entity_list_search_still_sorts_by_the_chosen_column_after_exact_matches(client, editor):
+    client.force_login(editor)
+    make_entity("a", name="Russia in Africa", kind=Entity.Kind.OTHER)
+    make_entity("b", name="Russia", kind=Entity.Kind.COUNTRY)
+    make_entity("c", name="Russian Railways", kind=Entity.Kind.COMPANY)
+    url = reverse("admin:claims_entity_changelist")
+    response = client.get(url, {"q": "russia", "o": "-0"})  # name, descending
+    names = [entity.name for entity in response.context["cl"].result_list]
+    assert names == ["Russia", "Russian Railways", "Russia in Africa"]
 
 
 # --- Dates at their precision ------------------------------------------------------------
