@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import services
@@ -590,6 +591,9 @@ class ClaimAdmin(SimpleHistoryAdmin):
     ]
     actions = ["send_to_review", "publish", "retract", "export_citations"]
 
+    class Media:
+        css = {"all": ["claims/admin/claims.css"]}
+
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).with_counts()
 
@@ -616,8 +620,11 @@ class ClaimAdmin(SimpleHistoryAdmin):
         return kwargs
 
     @admin.display(description="statement", ordering="statement")
-    def short_statement(self, obj: Claim) -> str:
-        return obj.statement if len(obj.statement) <= 110 else obj.statement[:107] + "…"
+    def short_statement(self, obj: Claim) -> SafeString:
+        # Wrapped in a column of readable width (claims.css), cut only when very long.
+        return format_html(
+            '<span class="claim-statement">{}</span>', Truncator(obj.statement).chars(200)
+        )
 
     @admin.display(description="event date", ordering="event_date")
     def event_date_display(self, obj: Claim) -> str:

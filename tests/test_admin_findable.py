@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims.models import Claim, DatePrecision, Entity, Source
@@ -254,3 +256,41 @@ def test_a_public_source_an_editor_may_only_view_shows_its_date_at_its_precision
     html = response.content.decode()
     assert 'name="published"' not in html
     assert '<div class="readonly">2024-03</div>' in html
+
+
+# --- The statement column ----------------------------------------------------------------
+
+
+def test_claim_list_wraps_statements_in_a_readable_column(client, editor):
+    client.force_login(editor)
+    short = make_claim("Azerbaijan and Russia signed a declaration on allied interaction.")
+    long = make_claim("Sentence with many words. " * 12)
+    response = client.get(reverse(CHANGELIST))
+    html = response.content.decode()
+    assert "claims/admin/claims.css" in html
+    assert f'<span class="claim-statement">{short.statement}</span>' in html
+    shown = long.statement[:199] + "…"
+    assert f'<span class="claim-statement">{shown}</span>' in html
+
+
+def test_claim_list_queries_do_not_grow_with_its_rows(client, editor):
+    client.force_login(editor)
+    source, topic = make_source(), make_topic()
+    url = reverse(CHANGELIST)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, {"q": "claim"}).status_code == 200
+        return len(queries)
+
+    make_quote(make_claim("First claim.", topics=[topic]), source, "Shah Deniz")
+    few = count()
+    for n in range(20):
+        claim = make_claim(
+            f"Claim {n}.",
+            topics=[topic],
+            event_date=dt.date(2020, 1, 1),
+            event_date_precision=DatePrecision.YEAR,
+        )
+        make_quote(claim, source, "Shah Deniz")
+    assert count() == few
