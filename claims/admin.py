@@ -11,26 +11,30 @@ from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import services
 from claims.exports import citations_response
 from claims.extraction import MEDIA_TYPES
 from claims.forms import (
+    HELD_ID_FIELDS,
     ClaimForm,
+    ClaimLinkAdminForm,
     ClaimLinkForm,
+    ClaimLinkFormSet,
     PassageForm,
     QuoteForm,
     SourceChangeForm,
     SourceIntakeForm,
     SourceMetadataForm,
-    StandaloneLinkForm,
     VersionedForm,
     VersionedInlineFormSet,
     WorkflowForm,
@@ -45,6 +49,7 @@ from claims.models import (
     Source,
     Topic,
 )
+from claims.querysets import claim_number
 from claims.rendering import Mark, highlight
 
 # Quoted spans in the reading view: plain marks, so a drag that starts on one still
@@ -62,6 +67,14 @@ ORIGIN_FIELDS = [
     "created_at",
     "updated_at",
 ]
+
+
+class RankedSearchMixin:
+    """Search and autocomplete list exact names, then exact aliases, before other matches."""
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return results.ranked_for(search_term), may_have_duplicates
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -133,7 +146,7 @@ def _text(value, owner: str) -> str:
     return "—" if value in (None, "") else str(value)
 
 
-class ReviewedTagAdmin(HistoryAdmin):
+class ReviewedTagAdmin(RankedSearchMixin, HistoryAdmin):
     """Topics and entities: renaming one that public claims use needs a reviewer."""
 
     form = VersionedForm
@@ -249,6 +262,30 @@ class OriginalAdmin(admin.ModelAdmin):
         return format_html("<ul>{}</ul>", html) if html else "None yet."
 
 
+def at_precision(fieldsets: list, displays: dict[str, str]) -> list:
+    """The fieldsets with each date field swapped for its display at its precision."""
+
+    def swap(name: str | tuple) -> str | tuple:
+        return tuple(map(swap, name)) if isinstance(name, tuple) else displays.get(name, name)
+
+    return [
+        (title, {**opts, "fields": list(map(swap, opts["fields"]))}) for title, opts in fieldsets
+    ]
+
+
+def cited_by_message(sources) -> str:
+    """Why these sources cannot be deleted: the quotes (and their claims) that cite them."""
+    quotes = Quote.objects.filter(source__in=sources)
+    claims = sorted(set(quotes.values_list("claim_id", flat=True)))
+    count = quotes.count()
+    named = ", ".join(f"#{pk}" for pk in claims[:10]) + (", …" if len(claims) > 10 else "")
+    subject = "This source is" if len(sources) == 1 else "These sources are"
+    return (
+        f"{subject} cited by {count} quote{pluralize(count)} (claim{pluralize(len(claims))} "
+        f"{named}): remove those quotes first, or delete those claims if they are still drafts."
+    )
+
+
 def download_name(original: Original) -> str:
     """The file name an original downloads as."""
     if original.filename:
@@ -282,7 +319,7 @@ class SourceAdmin(HistoryAdmin):
             None,
             {"fields": ["title", "slug", "author", "outlet", "url", "kind", "language", "version"]},
         ),
-        ("Date", {"fields": ["published", "published_precision", "published_basis"]}),
+        ("Date", {"fields": ["published", "published_basis"]}),
         ("Where the metadata came from", {"fields": ["bases"]}),
         ("Claims citing this source", {"fields": ["citing_claims"]}),
         ("Original", {"fields": ["origin", *ORIGIN_FIELDS]}),
@@ -298,6 +335,19 @@ class SourceAdmin(HistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).with_origin().with_public_flag()
+
+    def get_fieldsets(self, request: HttpRequest, obj: Source | None = None) -> list:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            return at_precision(fieldsets, {"published": "published_display"})
+        return fieldsets
+
+    def get_deleted_objects(self, objs, request: HttpRequest) -> tuple:
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            # Quotes keep their sources (PROTECT); say what stands in the way and what to do.
+            self.message_user(request, cited_by_message(objs), messages.ERROR)
+        return deleted, counts, perms_needed, protected
 
     def has_change_permission(self, request: HttpRequest, obj: Source | None = None) -> bool:
         # A public source changes only with a reviewer's rights.
@@ -557,6 +607,7 @@ class QuoteInline(HeldInline, admin.StackedInline):
     formset = VersionedInlineFormSet
     extra = 0
     autocomplete_fields = ["source"]
+    formfield_overrides = HELD_ID_FIELDS
     readonly_fields = ["start", "end", "locator"]
     fields = [
         ("source", "locator", "start", "end"),
@@ -606,11 +657,12 @@ def passage_initial(request: HttpRequest) -> dict | None:
 class ClaimLinkInline(HeldInline, admin.TabularInline):
     model = ClaimLink
     form = ClaimLinkForm
-    formset = VersionedInlineFormSet
+    formset = ClaimLinkFormSet
     fk_name = "from_claim"
     extra = 0
 
     autocomplete_fields = ["to_claim"]
+    formfield_overrides = HELD_ID_FIELDS
     verbose_name = "link to another claim"
     verbose_name_plural = "links to other claims"
 
@@ -652,7 +704,7 @@ class ClaimAdmin(HistoryAdmin):
         "id",
         "short_statement",
         "status",
-        "event_date",
+        "event_date_display",
         "quote_count",
         "link_count",
         "updated_by",
@@ -668,8 +720,10 @@ class ClaimAdmin(HistoryAdmin):
     ]
     list_select_related = ["updated_by"]
     search_fields = ["statement", "quotes__exact", "note"]
+    search_help_text = "Words of the statement, its quotes or note, or a claim number (89 or #89)."
     date_hierarchy = "event_date"
     autocomplete_fields = ["topics", "entities"]
+    formfield_overrides = HELD_ID_FIELDS
     readonly_fields = [
         "status",
         "workflow",
@@ -683,7 +737,7 @@ class ClaimAdmin(HistoryAdmin):
         (None, {"fields": ["statement", "status", "workflow", "version"]}),
         (
             "When and how much",
-            {"fields": [("event_date", "event_date_precision"), ("value", "unit")]},
+            {"fields": ["event_date", ("value", "unit")]},
         ),
         ("Tags", {"fields": ["topics", "entities"]}),
         (
@@ -700,8 +754,20 @@ class ClaimAdmin(HistoryAdmin):
     ]
     actions = ["send_to_review", "publish", "reject", "retract", "export_citations"]
 
+    class Media:
+        css = {"all": ["claims/admin/claims.css"]}
+
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).with_counts()
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        # `89` or `#89` finds claim 89 (first) as well as the words; the claim autocomplete
+        # uses this too.
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        number = claim_number(search_term)
+        if number is not None:
+            results |= queryset.filter(pk=number)
+        return results.number_first(number), may_have_duplicates
 
     def get_formset_kwargs(self, request: HttpRequest, obj, inline, prefix: str) -> dict:
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
@@ -711,8 +777,15 @@ class ClaimAdmin(HistoryAdmin):
         return kwargs
 
     @admin.display(description="statement", ordering="statement")
-    def short_statement(self, obj: Claim) -> str:
-        return obj.statement if len(obj.statement) <= 110 else obj.statement[:107] + "…"
+    def short_statement(self, obj: Claim) -> SafeString:
+        # Wrapped in a column of readable width (claims.css), cut only when very long.
+        return format_html(
+            '<span class="claim-statement">{}</span>', Truncator(obj.statement).chars(200)
+        )
+
+    @admin.display(description="event date", ordering="event_date")
+    def event_date_display(self, obj: Claim) -> str:
+        return obj.event_date_display or "—"
 
     @admin.display(description="public page")
     def public_page(self, obj: Claim) -> SafeString | str:
@@ -778,6 +851,8 @@ class ClaimAdmin(HistoryAdmin):
                 1,
                 ("This claim is public", {"fields": ["change_reason"], "description": note}),
             )
+        if obj is not None and not self.has_change_permission(request, obj):
+            return at_precision(fieldsets, {"event_date": "event_date_display"})
         return fieldsets
 
     @admin.display(description="Workflow")
@@ -833,7 +908,10 @@ class ClaimAdmin(HistoryAdmin):
             stored = Claim.objects.get(pk=obj.pk)
             request._held_revision = services.propose_revision(
                 claim=stored,
-                data=services.revision_data(form.cleaned_data),
+                # The precision is derived from the typed date and kept on the instance.
+                data=services.revision_data(
+                    form.cleaned_data | {"event_date_precision": obj.event_date_precision}
+                ),
                 reason=form.cleaned_data.get("change_reason", ""),
                 user=request.user,
                 base_version=form.cleaned_data["version"],
@@ -1026,6 +1104,7 @@ class QuoteAdmin(HistoryAdmin):
     list_select_related = ["claim", "source"]
     search_fields = ["exact", "claim__statement", "source__title"]
     autocomplete_fields = ["claim", "source"]
+    formfield_overrides = HELD_ID_FIELDS
     readonly_fields = ["start", "end", "prefix", "suffix", "locator"]
     fields = [
         "claim",
@@ -1075,12 +1154,13 @@ class QuoteAdmin(HistoryAdmin):
 
 @admin.register(ClaimLink)
 class ClaimLinkAdmin(HistoryAdmin):
+    form = ClaimLinkAdminForm
     list_display = ["id", "from_claim", "relation", "to_claim", "rationale"]
     list_filter = ["relation"]
     list_select_related = ["from_claim", "to_claim"]
     search_fields = ["rationale", "from_claim__statement", "to_claim__statement"]
-    form = StandaloneLinkForm
     autocomplete_fields = ["from_claim", "to_claim"]
+    formfield_overrides = HELD_ID_FIELDS
     readonly_fields = ["created_by", "created_at", "updated_at"]
 
     def has_change_permission(self, request: HttpRequest, obj: ClaimLink | None = None) -> bool:

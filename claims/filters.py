@@ -12,7 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 
-from claims.models import Claim, ClaimLink, Entity, Source, Topic
+from claims.models import Claim, ClaimLink, DatePrecision, Entity, Source, Topic
 
 MAX_QUERY_LENGTH = 200
 _PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
@@ -36,6 +36,16 @@ def parse_partial_date(value: str, *, end: bool) -> dt.date:
         return dt.date(year, month, day)
     except ValueError:
         raise ValidationError(f"{value} is not a real date.", code="invalid") from None
+
+
+def parse_dated(value: str) -> tuple[dt.date | None, str]:
+    """`2022`, `2022-02` or `2022-02-24` as (first day, precision); blank is (None, unknown)."""
+    value = value.strip()
+    if not value:
+        return None, DatePrecision.UNKNOWN
+    date = parse_partial_date(value, end=False)
+    # parse_partial_date accepted it, so the number of dashes says how precise it is.
+    return date, (DatePrecision.YEAR, DatePrecision.MONTH, DatePrecision.DAY)[value.count("-")]
 
 
 class PartialDateField(forms.CharField):

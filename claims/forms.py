@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from claims.anchoring import AnchorError, anchor
 from claims.evidence import place_quote
 from claims.extraction import SUPPORTED_EXTENSIONS, clean_text
-from claims.models import ClaimLink, Original, Quote, Source
+from claims.filters import parse_dated
+from claims.models import Claim, ClaimLink, Original, Quote, Source, format_partial_date
 from claims.services import (
     OrphanedQuotes,
     Reanchoring,
@@ -146,6 +150,98 @@ class QuoteForm(VersionedForm):
         return cleaned
 
 
+class PartialDateFormField(forms.CharField):
+    """A date typed only as precisely as it is known: `2023`, `2023-08`, `2023-08-24` or blank.
+
+    Cleans to a (date, precision) pair; `PartialDateFormMixin` puts both on the instance.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 10)
+        kwargs.setdefault("help_text", "YYYY, YYYY-MM or YYYY-MM-DD, only as precise as known.")
+        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 10, "placeholder": "YYYY-MM"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value: str) -> tuple[dt.date | None, str]:
+        return parse_dated(super().clean(value))
+
+
+class PartialDateFormMixin:
+    """Edits each date in `partial_dates` and its `<name>_precision` as one partial date."""
+
+    partial_dates: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.partial_dates:
+            if isinstance(self.initial.get(name), dt.date):
+                precision = getattr(self.instance, f"{name}_precision")
+                self.initial[name] = format_partial_date(self.initial[name], precision)
+
+    def _clean_fields(self) -> None:
+        # Split each (date, precision) right after the fields are cleaned, so the
+        # instance gets a date even when a later clean() refuses the form.
+        super()._clean_fields()
+        for name in self.partial_dates:
+            if isinstance(self.cleaned_data.get(name), tuple):
+                self.cleaned_data[name], precision = self.cleaned_data[name]
+                setattr(self.instance, f"{name}_precision", precision)
+
+
+class _HeldIdMixin:
+    """Refuses ids no database column can hold before any query sees them.
+
+    PostgreSQL would find nothing, but SQLite cannot even bind such a number (OverflowError).
+    """
+
+    def holds(self, value) -> bool:
+        """Whether `value` is blank, a row, or an id within the column's range."""
+        if value in self.empty_values or isinstance(value, models.Model):
+            return True
+        meta = self.queryset.model._meta
+        field = meta.get_field(self.to_field_name) if self.to_field_name else meta.pk
+        try:
+            field.run_validators(field.to_python(value))
+        except ValidationError:
+            return False
+        return True
+
+    def prepare_value(self, value):
+        # The admin's autocomplete widget looks the submitted ids up again to show them.
+        if isinstance(value, list | tuple):
+            value = [v for v in value if self.holds(v)]
+        elif not self.holds(value):
+            value = None
+        return super().prepare_value(value)
+
+
+class HeldIdChoiceField(_HeldIdMixin, forms.ModelChoiceField):
+    """A ModelChoiceField that never queries with an out-of-range id."""
+
+
+class HeldIdMultipleChoiceField(_HeldIdMixin, forms.ModelMultipleChoiceField):
+    """A ModelMultipleChoiceField that never queries with an out-of-range id."""
+
+    def clean(self, value):
+        # Before the parent's clean, whose prepare_value would drop such an id unannounced.
+        for pk in value if isinstance(value, list | tuple) else ():
+            if not self.holds(pk):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super().clean(value)
+
+
+# For an admin's formfield_overrides: the relations it edits use the fields above.
+HELD_ID_FIELDS = {
+    models.ForeignKey: {"form_class": HeldIdChoiceField},
+    models.ManyToManyField: {"form_class": HeldIdMultipleChoiceField},
+}
+
+
 class ClaimLinkForm(VersionedForm):
     class Meta:
         model = ClaimLink
@@ -153,8 +249,14 @@ class ClaimLinkForm(VersionedForm):
         widgets = {"rationale": forms.Textarea(attrs={"rows": 2, "cols": 50})}
 
 
-class StandaloneLinkForm(VersionedForm):
-    """A link edited on its own page: a link between two public claims needs a reviewer."""
+class ClaimLinkAdminForm(ClaimLinkForm):
+    """A link on its own page; a link between two public claims needs a reviewer.
+
+    ClaimLink.validate_constraints names the claims of a link the registry has already.
+    """
+
+    class Meta(ClaimLinkForm.Meta):
+        fields = ["from_claim", "relation", "to_claim", "rationale"]
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -170,6 +272,28 @@ class StandaloneLinkForm(VersionedForm):
                 f"link them."
             )
         return cleaned
+
+
+class ClaimLinkFormSet(VersionedInlineFormSet):
+    """The links out of one claim; a link entered in two rows is named, not "duplicate data"."""
+
+    def validate_unique(self) -> None:
+        seen, repeated = set(), False
+        for form in self.forms:
+            if form in self.deleted_forms or not form.is_valid():
+                continue
+            to_claim, relation = (form.cleaned_data.get(f) for f in ("to_claim", "relation"))
+            if to_claim is None or not relation:
+                continue
+            if (to_claim.pk, relation) in seen:
+                subject = f"#{self.instance.pk}" if self.instance.pk else "this claim"
+                form.add_error(
+                    None, f"“{subject} {relation} #{to_claim.pk}” is entered twice; keep one row."
+                )
+                repeated = True
+            seen.add((to_claim.pk, relation))
+        if not repeated:
+            super().validate_unique()
 
 
 class SourceIntakeForm(forms.Form):
@@ -265,10 +389,12 @@ class SourceMetadataForm(forms.Form):
         return slug
 
 
-class SourceChangeForm(VersionedForm):
+class SourceChangeForm(PartialDateFormMixin, VersionedForm):
     """A source's metadata and text; a text change must keep every quote."""
 
+    partial_dates = ("published",)
     url = forms.URLField(max_length=500, required=False, assume_scheme="https")
+    published = PartialDateFormField(label="Published")
 
     class Meta:
         model = Source
@@ -281,7 +407,6 @@ class SourceChangeForm(VersionedForm):
             "kind",
             "language",
             "published",
-            "published_precision",
             "published_basis",
             "text",
         ]
@@ -347,8 +472,15 @@ class PassageForm(forms.Form):
         return cleaned
 
 
-class ClaimForm(VersionedForm):
+class ClaimForm(PartialDateFormMixin, VersionedForm):
     """The claim form; a change to a public claim needs a reason, kept in its history."""
+
+    partial_dates = ("event_date",)
+    event_date = PartialDateFormField(
+        label="Event date",
+        help_text="When what the claim states happened or held: YYYY, YYYY-MM or YYYY-MM-DD, "
+        "only as precise as the sources say; blank when unknown.",
+    )
 
     change_reason = forms.CharField(
         required=False,
@@ -369,6 +501,10 @@ class ClaimForm(VersionedForm):
         ):
             self.add_error("change_reason", "Say why this public claim should change.")
         return cleaned
+
+    class Meta:
+        model = Claim
+        fields = ["statement", "event_date", "value", "unit", "topics", "entities", "note"]
 
     def has_changed(self) -> bool:
         return any(name not in {"version", "change_reason"} for name in self.changed_data)

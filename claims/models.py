@@ -591,3 +591,24 @@ class ClaimLink(Versioned):
     def is_symmetric(self) -> bool:
         """Whether the relation reads the same from either claim."""
         return self.relation in self.SYMMETRIC
+
+    def validate_constraints(self, exclude: set[str] | None = None) -> None:
+        # The database's constraints would only be named; say which claims are concerned.
+        # The inline form leaves out its own claim (`from_claim`) but has set it already.
+        if not {"to_claim", "relation"} & set(exclude or ()) and (problem := self.rule_broken()):
+            raise ValidationError(problem, code="link_rule")
+        super().validate_constraints(exclude)
+
+    def rule_broken(self) -> str:
+        """Why this link may not be stored (a self-link, or a link already there), or blank."""
+        if self.from_claim_id is None or self.to_claim_id is None or not self.relation:
+            return ""
+        if self.from_claim_id == self.to_claim_id:
+            return "A claim cannot be linked to itself."
+        existing = ClaimLink.objects.repeated_by(self).first()
+        if existing is None:
+            return ""
+        return (
+            f"#{existing.from_claim_id} already {existing.get_relation_display()} "
+            f"#{existing.to_claim_id}."
+        )

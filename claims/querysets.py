@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
@@ -21,7 +22,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Concat, Replace
 
 from claims.textsearch import parse, to_fts5
 
@@ -29,9 +30,11 @@ from claims.textsearch import parse, to_fts5
 # text first and only then turn them into <mark> elements.
 MARK_START, MARK_END = "\x02", "\x03"
 SEARCH_CONFIG = "english"
+# What editors type to find a claim by its number: `89` or `#89` (at most a 64-bit id).
+CLAIM_NUMBER = re.compile(r"#?(\d{1,18})")
 
 if TYPE_CHECKING:
-    from claims.models import Claim
+    from claims.models import Claim, ClaimLink
 
 
 class OriginalQuerySet(models.QuerySet):
@@ -101,6 +104,27 @@ class SlugQuerySet(models.QuerySet):
         """Look a row up by its slug (fixtures refer to it this way)."""
         return self.get(slug=slug)
 
+    def ranked_for(self, term: str) -> SlugQuerySet:
+        """Rows named `term` first, then those with an alias line equal to it, then as ordered."""
+        term = term.strip()
+        if not term:
+            return self.order_by(*_current_order(self))
+        ranks = [When(name__iexact=term, then=Value(0))]
+        rows = self
+        if any(field.name == "aliases" for field in self.model._meta.fields):
+            # One alias a line: wrap the lines in newlines so a whole line is matched.
+            text = models.TextField()
+            lines = Concat(
+                Value("\n", output_field=text),
+                Replace("aliases", Value("\r", output_field=text), Value("", output_field=text)),
+                Value("\n", output_field=text),
+                output_field=text,
+            )
+            rows = rows.alias(alias_lines=lines)
+            ranks.append(When(alias_lines__icontains=f"\n{term}\n", then=Value(1)))
+        rows = rows.alias(search_rank=Case(*ranks, default=Value(2)))
+        return rows.order_by("search_rank", *_current_order(self))
+
     def with_published_claim_counts(self) -> SlugQuerySet:
         """Annotate `claim_count`: published claims tagged with the row."""
         return self.annotate(
@@ -120,6 +144,13 @@ class ClaimQuerySet(models.QuerySet):
     def published(self) -> ClaimQuerySet:
         """Only claims the public may see."""
         return self.filter(status="published")
+
+    def number_first(self, number: int | None) -> ClaimQuerySet:
+        """Claim `number` (if given) first, then as ordered (explicitly, for pagination)."""
+        if number is None:
+            return self.order_by(*_current_order(self))
+        first = Case(When(pk=number, then=Value(0)), default=Value(1))
+        return self.alias(number_rank=first).order_by("number_rank", *_current_order(self))
 
     def for_topic(self, slug: str) -> ClaimQuerySet:
         """Claims tagged with the topic `slug`."""
@@ -275,6 +306,18 @@ class ClaimQuerySet(models.QuerySet):
         )
 
 
+def claim_number(term: str) -> int | None:
+    """The claim number a search term is (`89` or `#89`), or None."""
+    match = CLAIM_NUMBER.fullmatch(term.strip())
+    return int(match.group(1)) if match else None
+
+
+def _current_order(queryset: models.QuerySet) -> list:
+    """The queryset's ordering (its model's by default), ending with the primary key."""
+    order = list(queryset.query.order_by or queryset.model._meta.ordering)
+    return order if {"pk", "-pk", "id", "-id"} & set(map(str, order)) else [*order, "pk"]
+
+
 def _raw(field: str) -> ExpressionWrapper:
     """A column read without Django's conversion of its values."""
     return ExpressionWrapper(F(field), output_field=models.TextField())
@@ -362,6 +405,15 @@ class ClaimLinkQuerySet(models.QuerySet):
         return self.filter(
             Q(from_claim=claim) | Q(to_claim=claim, relation__in=ClaimLink.SYMMETRIC)
         )
+
+    def repeated_by(self, link: ClaimLink) -> ClaimLinkQuerySet:
+        """Other stored links that `link` repeats: the same one, or a symmetric one reversed."""
+        from claims.models import ClaimLink
+
+        same = Q(from_claim=link.from_claim_id, to_claim=link.to_claim_id)
+        if link.relation in ClaimLink.SYMMETRIC:
+            same |= Q(from_claim=link.to_claim_id, to_claim=link.from_claim_id)
+        return self.filter(same, relation=link.relation).exclude(pk=link.pk)
 
     def for_relation(self, relation: str) -> ClaimLinkQuerySet:
         """Links of one relation type."""

@@ -21,11 +21,10 @@ from django.utils.text import slugify
 
 from claims import extraction, fetching
 from claims.evidence import Anchoring, reanchor
-from claims.filters import parse_partial_date
+from claims.filters import parse_dated
 from claims.models import (
     Claim,
     ClaimRevision,
-    DatePrecision,
     Entity,
     Original,
     Quote,
@@ -231,15 +230,10 @@ def unique_slug(title: str, *, taken: Iterable[str] = ()) -> str:
 
 def parse_published(value: str) -> tuple[dt.date | None, str]:
     """`YYYY`, `YYYY-MM` or `YYYY-MM-DD` as (date, precision); blank is unknown."""
-    value = value.strip()
-    if not value:
-        return None, DatePrecision.UNKNOWN
     try:
-        date = parse_partial_date(value, end=False)
+        return parse_dated(value)
     except ValidationError as error:
         raise ValidationError({"published": error.messages}) from None
-    precision = (DatePrecision.YEAR, DatePrecision.MONTH, DatePrecision.DAY)[value.count("-")]
-    return date, precision
 
 
 @transaction.atomic

@@ -70,7 +70,6 @@ def admin_claim_form(source: Source, passage: str, **extra) -> dict:
     return {
         "statement": "Azerbaijan opted out of the Caucasus-2020 drills.",
         "event_date": "2020-09-06",
-        "event_date_precision": "day",
         "value": "",
         "unit": "",
         "note": "",
@@ -88,6 +87,47 @@ def admin_claim_form(source: Source, passage: str, **extra) -> dict:
         "links_out-MAX_NUM_FORMS": "1000",
         **extra,
     }
+
+
+def admin_claim_change_form(claim: Claim, *new_links: tuple[str, Claim], **extra) -> dict:
+    """The POST data of `claim`'s admin form (a claim without quotes) as a browser sends it:
+    its stored links unchanged, then one new row for each (relation, claim) in `new_links`.
+
+    An unsaved `claim` gives the add form's data.
+    """
+    saved = claim.pk is not None
+    stored = list(claim.links_out.order_by("pk")) if saved else []
+    data = {
+        "statement": claim.statement,
+        "event_date": claim.event_date_display,
+        "value": "" if claim.value is None else str(claim.value),
+        "unit": claim.unit,
+        "note": claim.note,
+        "topics": [t.pk for t in claim.topics.all()] if saved else [],
+        "entities": [e.pk for e in claim.entities.all()] if saved else [],
+        "quotes-TOTAL_FORMS": "0",
+        "quotes-INITIAL_FORMS": "0",
+        "quotes-MIN_NUM_FORMS": "0",
+        "quotes-MAX_NUM_FORMS": "1000",
+        "links_out-TOTAL_FORMS": str(len(stored) + len(new_links)),
+        "links_out-INITIAL_FORMS": str(len(stored)),
+        "links_out-MIN_NUM_FORMS": "0",
+        "links_out-MAX_NUM_FORMS": "1000",
+    }
+    if saved:
+        data["version"] = str(claim.version)
+    rows = [(link, link.relation, link.to_claim_id, link.rationale) for link in stored]
+    rows += [(None, relation, other.pk, "Why they are linked.") for relation, other in new_links]
+    for n, (link, relation, to_claim, rationale) in enumerate(rows):
+        data |= {
+            f"links_out-{n}-id": str(link.pk) if link else "",
+            f"links_out-{n}-version": str(link.version) if link else "",
+            f"links_out-{n}-from_claim": str(claim.pk or ""),
+            f"links_out-{n}-relation": relation,
+            f"links_out-{n}-to_claim": str(to_claim),
+            f"links_out-{n}-rationale": rationale,
+        }
+    return data | extra
 
 
 def make_pdf(pages: list[list[str]], *, title: str = "", author: str = "", lang: str = "") -> bytes:

@@ -146,7 +146,7 @@ def test_reverse_duplicate_contradiction_is_an_error_not_a_crash(client, editor,
         url, {"from_claim": b.pk, "to_claim": a.pk, "relation": "contradicts", "rationale": "x"}
     )
     assert response.status_code == 200
-    assert "already linked this way in the other direction" in response.content.decode()
+    assert f"#{a.pk} already contradicts #{b.pk}." in response.content.decode()
 
 
 def test_reviewer_publishes_claims_that_have_evidence(client, reviewer, registry):

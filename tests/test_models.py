@@ -74,7 +74,7 @@ def test_reverse_symmetric_link_fails_validation_with_a_clear_message(db):
     a, b = make_claim(), make_claim()
     make_link(a, b, "contradicts")
     reverse = ClaimLink(from_claim=b, to_claim=a, relation="contradicts", rationale="Why.")
-    with pytest.raises(ValidationError, match="already linked this way in the other direction"):
+    with pytest.raises(ValidationError, match=f"#{a.pk} already contradicts #{b.pk}."):
         reverse.full_clean()
 
 
