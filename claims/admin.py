@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import IntegrityError, models
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -47,6 +47,7 @@ from claims.models import (
     Original,
     Quote,
     Source,
+    StaleEdit,
     Topic,
 )
 from claims.querysets import claim_number
@@ -78,9 +79,23 @@ class RankedSearchMixin:
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
-    """History pages with every change in full, one row per save."""
+    """History pages with every change in full, one row per save; races are no 500s."""
 
     object_history_list_template = "admin/claims/object_history_list.html"
+
+    def changeform_view(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except (StaleEdit, IntegrityError):
+            # Another save won a race the form checks could not see (they passed a
+            # moment earlier); the transaction rolled back, so nothing was saved.
+            self.message_user(
+                request,
+                "Someone else saved this at the same moment, so nothing of yours was saved. "
+                "Here is the current version: make your change again.",
+                messages.ERROR,
+            )
+            return redirect(request.get_full_path())
 
     def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
         describe_history(list(historical_records))

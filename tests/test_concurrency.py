@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
+from django.db.models.signals import post_save
 from django.test import Client
 from django.urls import reverse
 
@@ -198,3 +199,31 @@ def test_every_save_moves_the_version_on_by_one(rows):
         entity.save()
         versions.append(Entity.objects.get(pk=entity.pk).version)
     assert versions == [1, 2, 3, 4]
+
+
+def test_a_save_that_loses_a_race_after_its_checks_is_refused_not_a_server_error(editors, rows):
+    ann, bob = editors
+    claim, other = rows["claim"], Claim.objects.exclude(pk=rows["claim"].pk).get()
+    url = reverse("admin:claims_claim_change", args=[claim.pk])
+    form = admin_form_data(ann.get(url))
+    form |= {
+        "links_out-TOTAL_FORMS": "2",
+        "links_out-1-relation": ClaimLink.Relation.CONTRADICTS,
+        "links_out-1-to_claim": str(other.pk),
+        "links_out-1-rationale": "Ann sees a contradiction.",
+    }
+
+    def bob_links_first(sender, instance, **kwargs) -> None:
+        # Bob saves the same contradiction after Ann's form was checked, before her links.
+        if not ClaimLink.objects.filter(relation=ClaimLink.Relation.CONTRADICTS).exists():
+            make_link(other, claim, ClaimLink.Relation.CONTRADICTS, rationale="Bob's.")
+
+    post_save.connect(bob_links_first, sender=Claim)
+    try:
+        response = ann.post(url, form, follow=True)
+    finally:
+        post_save.disconnect(bob_links_first, sender=Claim)
+
+    assert response.status_code == 200
+    assert "Someone else saved this at the same moment" in response.content.decode()
+    assert Claim.objects.get(pk=claim.pk).version == claim.version  # Ann's save rolled back
