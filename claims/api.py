@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.core.paginator import InvalidPage, Paginator
+from django.core.paginator import InvalidPage
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views import View
 from django_filters.views import FilterMixin
 
+from claims.counts import CachedCountPaginator
 from claims.filters import ClaimFilter
-from claims.models import Claim, ClaimLink, Quote, Source
+from claims.models import Claim, ClaimLink, Quote, RegistryState, Source
 from claims.views import PageSizeMixin
 
 
@@ -113,7 +114,11 @@ class ClaimListApiView(PageSizeMixin, FilterMixin, View):
         filterset = self.get_filterset(self.get_filterset_class())
         if filterset.is_bound and not filterset.is_valid():
             return error(400, "Invalid filters.", fields=filterset.errors.get_json_data())
-        paginator = Paginator(filterset.qs, self.get_paginate_by(filterset.qs))
+        paginator = CachedCountPaginator(
+            filterset.qs,
+            self.get_paginate_by(filterset.qs),
+            generation=RegistryState.current(),
+        )
         try:
             page = paginator.page(request.GET.get("page") or 1)
         except InvalidPage as problem:

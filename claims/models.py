@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -316,6 +317,48 @@ class Entity(Versioned):
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]
 
 
+class SearchIndexRow(models.Model):
+    """A row of SQLite's full-text index of claims (the FTS5 table claims_claim_fts).
+
+    Only there so that SQLite search can join the index (see ClaimQuerySet.search);
+    migration 0004 creates the table and its triggers, and PostgreSQL has none.
+    """
+
+    rowid = models.BigIntegerField(primary_key=True)
+    search_text = models.TextField()
+    # The claim of the same id (no column of its own): `search_index` from a claim.
+    claim = models.ForeignObject(
+        "Claim",
+        on_delete=models.DO_NOTHING,
+        from_fields=["rowid"],
+        to_fields=["id"],
+        related_name="+",
+        related_query_name="search_index",
+        null=True,
+    )
+
+    class Meta:
+        managed = False
+        db_table = "claims_claim_fts"
+
+    def __str__(self) -> str:
+        return f"index of claim #{self.rowid}"
+
+
+class FullTextMatch(models.Lookup):
+    """`search_text__match`: the FTS5 MATCH operator, against the index's own column."""
+
+    lookup_name = "match"
+
+    def as_sql(self, compiler, connection) -> tuple[str, list]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} MATCH {rhs}", [*lhs_params, *rhs_params]
+
+
+SearchIndexRow._meta.get_field("search_text").register_lookup(FullTextMatch)
+
+
 class Claim(Versioned):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -612,3 +655,38 @@ class ClaimLink(Versioned):
             f"#{existing.from_claim_id} already {existing.get_relation_display()} "
             f"#{existing.to_claim_id}."
         )
+
+
+def _new_epoch() -> str:
+    return uuid.uuid4().hex
+
+
+class RegistryState(models.Model):
+    """One row whose `generation` moves on with every change to claims or their tags.
+
+    Cached counts (facets) are keyed by it, so every app server sees a change
+    at once without a shared cache (claims/signals.py moves it on).
+    """
+
+    generation = models.PositiveBigIntegerField(default=0)
+    # New with the row: a restored or rebuilt database never reuses an old key.
+    epoch = models.CharField(max_length=32, default=_new_epoch)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="registrystate_one_row")]
+
+    def __str__(self) -> str:
+        return f"registry generation {self.generation}"
+
+    @classmethod
+    def current(cls) -> str:
+        """The generation now, as a cache-key part ("new" before the first change)."""
+        row = cls.objects.filter(pk=1).values_list("epoch", "generation").first()
+        return f"{row[0]}.{row[1]}" if row else "new"
+
+    @classmethod
+    def advance(cls) -> None:
+        """Move the generation on (inside the caller's transaction)."""
+        if not cls.objects.filter(pk=1).update(generation=F("generation") + 1):
+            cls.objects.get_or_create(pk=1, defaults={"generation": 1})

@@ -3,15 +3,16 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db.models import F, QuerySet
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from claims import anchoring, exports, references, timeline
+from claims.counts import CachedCountPaginator, facet_rows
 from claims.filters import ClaimFilter, ContradictionFilter
-from claims.models import Claim, ClaimLink, Entity, Source, Topic
+from claims.models import Claim, ClaimLink, Entity, RegistryState, Source, Topic
 from claims.rendering import Mark, claim_citation, highlight, source_citation
 
 DEFAULT_PAGE_SIZE = 25
@@ -67,11 +68,23 @@ class ClaimListView(PageSizeMixin, FilterView):
     queryset = Claim.objects.published().for_list()
     template_name = "claims/claim_list.html"
 
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        # Read once: the cached counts of this page all belong to this generation.
+        self.generation = RegistryState.current()
+        return super().get(request, *args, **kwargs)
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        return CachedCountPaginator(
+            queryset, per_page, orphans, allow_empty_first_page, generation=self.generation
+        )
+
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
         matching = self.object_list
-        context["topic_facets"] = Topic.objects.facets_for(matching)
-        context["entity_facets"] = Entity.objects.facets_for(matching)[:25]
+        context["topic_facets"] = facet_rows(Topic, matching, generation=self.generation)
+        context["entity_facets"] = facet_rows(
+            Entity, matching, generation=self.generation, limit=25
+        )
         context["selected_topics"] = self.request.GET.getlist("topic")
         context["selected_entities"] = self.request.GET.getlist("entity")
         return context

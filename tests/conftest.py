@@ -13,6 +13,15 @@ from claims.models import Source
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    # Cached counts are keyed by the registry's generation, which every test's
+    # fresh database starts again; a cache left by another test must not answer.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _test_http_settings(settings) -> None:
     # The test client speaks plain HTTP, and manifest storage needs collectstatic.
     settings.SECURE_SSL_REDIRECT = False

@@ -20,6 +20,7 @@ class Command(BaseCommand):
             counts = services.import_seeds(seed_dir=Path(seed_dir))
         except (ManifestError, services.ImportRefused) as error:
             raise CommandError(str(error)) from None
+        services.analyze()
         summary = ", ".join(f"{n} {what}" for what, n in counts.items())
         total = counts["created"] + counts["updated"] + counts["unchanged"]
         self.stdout.write(f"Imported {total} sources from {seed_dir}: {summary}.")

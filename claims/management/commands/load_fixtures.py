@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from claims import services
 from claims.models import Claim, ClaimLink, Entity, Quote, Topic
 
 
@@ -35,3 +36,4 @@ class Command(BaseCommand):
         with transaction.atomic():
             call_command("loaddata", *files, verbosity=options["verbosity"])
             Claim.objects.refresh_search_text()
+        services.analyze()
