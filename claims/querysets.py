@@ -269,9 +269,16 @@ class ClaimQuerySet(models.QuerySet):
 
     def with_counts(self) -> ClaimQuerySet:
         """Annotate `quote_count` and `link_count` (links in either direction)."""
+        from claims.models import ClaimLink, Quote
+
+        # Correlated counts, not COUNT(DISTINCT) over joins: the admin list shows a
+        # page of claims, and grouping every claim first took seconds at 100,000.
+        quotes = _count(Quote.objects.filter(claim=OuterRef("pk")), "claim")
+        out = _count(ClaimLink.objects.filter(from_claim=OuterRef("pk")), "from_claim")
+        into = _count(ClaimLink.objects.filter(to_claim=OuterRef("pk")), "to_claim")
         return self.annotate(
-            quote_count=Count("quotes", distinct=True),
-            link_count=Count("links_out", distinct=True) + Count("links_in", distinct=True),
+            quote_count=Coalesce(quotes, 0),
+            link_count=Coalesce(out, 0) + Coalesce(into, 0),
         )
 
     def with_evidence(self, *, source_text: bool = False) -> ClaimQuerySet:
