@@ -165,3 +165,16 @@ def test_the_full_text_index_exists_on_this_database(db):
                 "claims_claim_fts_update",
                 "claims_claim_fts_delete",
             } <= names
+
+
+def test_search_text_is_the_statement_then_each_quote_on_its_own_line(public_registry):
+    stake = public_registry["stake"]
+    make_quote(stake, public_registry["beta"], "Russian drones struck a SOCAR oil depot")
+    Claim.objects.filter(pk=stake.pk).update(search_text="stale")
+    updated = Claim.objects.filter(pk__in=[stake.pk, public_registry["review"].pk])
+    assert updated.refresh_search_text() == 2
+    lines = Claim.objects.get(pk=stake.pk).search_text.split("\n")
+    assert lines[0] == stake.statement
+    assert sorted(lines[1:]) == sorted(q.exact for q in stake.quotes.all())
+    bare = Claim.objects.get(pk=public_registry["review"].pk)
+    assert bare.search_text == bare.statement  # no quotes, no trailing newline
