@@ -83,11 +83,24 @@ class SourceQuerySet(models.QuerySet):
 
     def with_published_claim_counts(self) -> SourceQuerySet:
         """Annotate `claim_count`: published claims quoting the source."""
-        return self.annotate(
-            claim_count=Count(
-                "quotes__claim", filter=Q(quotes__claim__status="published"), distinct=True
-            )
+        from claims.models import Quote
+
+        # A correlated count, not a GROUP BY over the sources' columns: grouping
+        # 2,000 sources with their texts took half a minute.
+        quoting = (
+            Quote.objects.filter(source=OuterRef("pk"), claim__status="published")
+            .order_by()
+            .values("source")
+            .annotate(n=Count("claim", distinct=True))
+            .values("n")
         )
+        return self.annotate(
+            claim_count=Coalesce(Subquery(quoting, output_field=IntegerField()), 0)
+        )
+
+    def for_listing(self) -> SourceQuerySet:
+        """Without the texts: what a list of sources shows."""
+        return self.defer("text", "metadata_basis", "published_basis")
 
 
 def _cited_publicly() -> Exists:
