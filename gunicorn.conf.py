@@ -1,0 +1,46 @@
+"""gunicorn settings for factreg's production server, in one place.
+
+`make serve` starts gunicorn with this file, and so does the page benchmark
+(bench/pages_bench.py), which only moves the address to a free port. Why these
+values is explained in README.md, "Production server".
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+# The settings module needs these in production; without them Django would start
+# with the development database or answer every request with a 400.
+_missing = [
+    name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL") if not os.environ.get(name)
+]
+if _missing:
+    sys.exit(f"factreg: set {', '.join(_missing)} to start the production server (see README.md).")
+# With DEBUG off every page needs collectstatic's manifest; fail now, not on each request.
+if not (Path(__file__).resolve().parent / "staticfiles" / "staticfiles.json").exists():
+    sys.exit("factreg: run `python manage.py collectstatic` before starting the production server.")
+
+wsgi_app = "factreg.wsgi:application"
+# Behind a reverse proxy on the same host; GUNICORN_BIND moves it.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+
+# One process a core (2 on the reference machine). Threads overlap database waits
+# and let a long CSV stream hold one thread, not a whole worker.
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread"
+
+# With threads, `timeout` watches the worker's main loop (its heartbeat), not the
+# length of a request: a CSV export that streams for minutes is never killed.
+timeout = 60
+# On a restart, a request in progress (the largest CSV export) gets this long to finish.
+graceful_timeout = 120
+
+# The heartbeat file: in memory, so a slow disk cannot make a worker look dead.
+if Path("/dev/shm").is_dir():
+    worker_tmp_dir = "/dev/shm"
+
+accesslog = "-"  # stdout
+errorlog = "-"  # stderr
