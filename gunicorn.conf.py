@@ -44,3 +44,7 @@ if Path("/dev/shm").is_dir():
 
 accesslog = "-"  # stdout
 errorlog = "-"  # stderr
+
+# Recent gunicorn opens a control socket in $HOME for `gunicornc`; factreg does not use it,
+# and two servers on one host (say, the benchmark's beside production) would share it.
+control_socket_disable = True
