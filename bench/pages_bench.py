@@ -970,15 +970,17 @@ def report(result: dict) -> str:
         f"threads; warm p50/p95 of up to {result['requests']} requests after "
         f"{result['warmup']} warm-ups; queries counted in-process; KB = 1000 bytes",
         f"machine: {result['cpus']} cores; other processes kept "
-        f"{result['other_cores_busy']:.2f} cores busy while the server was measured",
+        f"{result['other_cores_busy']:.2f} cores busy while the server was measured "
+        "(column `other`: during each page)",
         "",
         f"{'page':<46} {'status':>6} {'p50 ms':>8} {'p95 ms':>8} {'n':>3} {'queries':>7} "
-        f"{'KB':>8}  {'goal':<16} met",
+        f"{'KB':>8} {'other':>5}  {'goal':<16} met",
     ]
     for row in result["pages"]:
         lines.append(
             f"{row['path'][:46]:<46} {row['status']:>6} {row['p50_ms']:>8.1f} "
-            f"{row['p95_ms']:>8.1f} {row['n']:>3} {row['queries']:>7} {row['bytes'] / 1000:>8.1f}  "
+            f"{row['p95_ms']:>8.1f} {row['n']:>3} {row['queries']:>7} "
+            f"{row['bytes'] / 1000:>8.1f} {row['other_cores']:>5.2f}  "
             f"{goal_text(row['goal']):<16} {row['met']}"
         )
     e, f = result["csv"], result["csv_floor"]
@@ -994,7 +996,8 @@ def report(result: dict) -> str:
         f"{e['bytes'] / 1e6:.1f} MB in {e['seconds']:.2f} s = {e['rows_per_s']:,.0f} rows/s; "
         f"first byte {e['first_byte_ms']:.0f} ms, first row {e['first_row_ms']:.0f} ms; "
         f"worker peak RSS {e['peak_rss_mib']:.1f} MiB (before the export "
-        f"{e['rss_before_mib']:.1f} MiB; a worker just booted {booted:.1f} MiB)",
+        f"{e['rss_before_mib']:.1f} MiB; a worker just booted {booted:.1f} MiB); other processes "
+        f"{e['other_cores']:.2f} cores",
         f"  raw-SQL floor {f['rows_per_s']:,.0f} rows/s ({f['rows']:,} rows in "
         f"{f['seconds']:.2f} s): export/floor {e['rows_per_s'] / f['rows_per_s']:.0%}",
         "  goals: " + ", ".join(f"{goal} {'met' if ok else 'NOT met'}" for goal, ok in csv_goals),
@@ -1118,13 +1121,17 @@ def run(args: argparse.Namespace, database_url: str, vendor: str) -> dict[str, A
                 get(connection, claim_path, HTTPS)
             connection.close()
             log("CSV export of every published claim through gunicorn")
+            meter = CpuMeter(server)
             export = export_csv(server, HTTPS)
+            export["other_cores"] = meter.other_cores()
             log(f"  {export['rows']:,} rows in {export['seconds']:.1f} s")
             rows = []
             for label, path, goal in pages:
                 headers = {**HTTPS, "Cookie": cookie} if path.startswith("/admin/") else HTTPS
+                meter = CpuMeter(server)
                 timed = time_page(server.port, path, headers, args, counted[path]["seconds"])
                 row = {"label": label, "path": path, "goal": goal, **timed}
+                row["other_cores"] = meter.other_cores()
                 row["queries"] = counted[path]["queries"]
                 row["met"] = judge(row)
                 rows.append(row)
