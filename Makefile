@@ -10,7 +10,7 @@ DEV_ENV := DEBUG=1 SECRET_KEY=dev-only-insecure-key-not-for-production \
 TEST_ENV := DEBUG=0 SECRET_KEY=test-only-insecure-key-not-for-production \
 	SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=testserver,127.0.0.1,localhost
 
-.PHONY: run db test lint format install clean bench bench-extract superuser
+.PHONY: run db test lint format install clean bench bench-extract bench-pages serve superuser
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,18 @@ bench: $(STAMP)
 
 bench-extract: $(STAMP)
 	$(BIN)/python bench/extract_bench.py
+
+# Pages, API, admin, CSV export and load under gunicorn, on a generated registry of
+# SIZE claims: SQLite in a temporary file, or the PostgreSQL database of DATABASE_URL.
+# REUSE=path/to/file.sqlite3 keeps the generated registry for the next run.
+SIZE ?= 100000
+bench-pages: $(STAMP)
+	$(BIN)/python bench/pages_bench.py --size $(SIZE) $(if $(REUSE),--reuse $(REUSE))
+
+# Production: gunicorn with gunicorn.conf.py, which refuses to start without
+# SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL (and without collectstatic's manifest).
+serve: $(STAMP)
+	$(BIN)/gunicorn --config gunicorn.conf.py factreg.wsgi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
