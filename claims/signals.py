@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+
+from django.db import OperationalError
+from django.db.backends.signals import connection_created
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from claims.models import Claim, Entity, Quote, RegistryState, Source, Topic
@@ -11,8 +15,27 @@ def _advance(sender, **kwargs) -> None:
     RegistryState.advance()
 
 
+def _sqlite_statistics(sender, connection, **kwargs) -> None:
+    """Give a SQLite database planner statistics the first time it is opened without any.
+
+    Without them SQLite runs the full-text MATCH once per claim (51 s for one
+    search at 100,000 claims instead of 65 ms); import_seeds and load_fixtures
+    refresh them after bulk loads (services.analyze).
+    """
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone():
+            return
+        # If another process holds the write lock, it is most likely analyzing too.
+        with contextlib.suppress(OperationalError):
+            cursor.execute("ANALYZE")
+
+
 def connect() -> None:
     """Called once from the app config."""
+    connection_created.connect(_sqlite_statistics, dispatch_uid="sqlite-statistics")
     for model in (Claim, Topic, Entity, Source, Quote):
         post_save.connect(_advance, sender=model, dispatch_uid=f"advance-save-{model.__name__}")
         post_delete.connect(_advance, sender=model, dispatch_uid=f"advance-delete-{model.__name__}")
