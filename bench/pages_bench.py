@@ -444,16 +444,19 @@ def prepare(args: argparse.Namespace, database_url: str) -> dict:
     call_command("migrate", verbosity=0)
     meta = read_meta()
     wanted = {"generator_version": GENERATOR_VERSION, "seed": SEED, "size": args.size}
-    if meta and {k: meta.get(k) for k in wanted} == wanted and args.reuse is not None:
+    same = bool(meta) and {k: meta.get(k) for k in wanted} == wanted
+    if same and args.reuse is not None:
         log(f"reusing the registry of {args.size:,} claims (generated {meta['generated_at']})")
         return {**meta, "reused": True}
     existing = Claim.objects.count()
     if existing:
-        raise SystemExit(
-            f"pages_bench: {database_url} already holds {existing:,} claims "
-            f"({'another registry' if meta else 'not made by this script'}); "
-            "give an empty database (or, for a registry this script made, --reuse)."
+        # Never overwrite a database: it might be someone's registry.
+        what = (
+            "this script made for this size: add --reuse to measure them again"
+            if same
+            else "this script did not make for this size: give an empty database"
         )
+        raise SystemExit(f"pages_bench: the database holds {existing:,} claims {what}.")
     log(f"generating a registry of {args.size:,} claims")
     meta = generate(args.size)
     write_meta(meta)
@@ -618,7 +621,12 @@ class Server:
         ]
         self.log_file = self.log_path.open("wb")
         self.proc = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=self.log_file, stderr=subprocess.STDOUT
+            command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
         )
         deadline = time.monotonic() + 60
         while True:
@@ -659,6 +667,13 @@ class Server:
             return [int(pid) for pid in children.read_text().split()]
         except OSError:
             return []
+
+
+def die_with_parent() -> None:
+    """In the server's process: stop (SIGTERM) when the benchmark dies, however it dies."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux)
 
 
 def proc_status(pid: int, field: str) -> int | None:
@@ -1056,6 +1071,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, help="override gunicorn.conf.py")
     parser.add_argument("--threads", type=int, help="override gunicorn.conf.py")
     args = parser.parse_args()
+    # Unwind on SIGTERM as on Ctrl-C: the server is stopped and the temporary files go.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
     database_url = os.environ.get("DATABASE_URL", "")
     tmp = None
