@@ -1003,8 +1003,8 @@ def goal_text(goal: tuple) -> str:
     return ", ".join(p for p in parts if p) or "—"
 
 
-def report(result: dict) -> str:
-    """The table (and the export and load lines) as text."""
+def report(result: dict, markdown: bool = False) -> str:
+    """The table (and the export and load lines) as text; the table in Markdown if asked."""
     meta = result["generation"]
     counts = meta["counts"]
     made = (
@@ -1023,16 +1023,30 @@ def report(result: dict) -> str:
         f"{result['other_cores_busy']:.2f} cores busy while the server was measured "
         "(column `other`: during each page)",
         "",
-        f"{'page':<46} {'status':>6} {'p50 ms':>8} {'p95 ms':>8} {'n':>3} {'queries':>7} "
-        f"{'KB':>8} {'other':>5}  {'goal':<16} met",
     ]
-    for row in result["pages"]:
+    if markdown:
+        lines += [
+            "| page | status | p50 ms | p95 ms | n | queries | KB | other | goal | met |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+        ]
+        lines += [
+            f"| `{row['path']}` | {row['status']} | {row['p50_ms']:,.1f} | {row['p95_ms']:,.1f} "
+            f"| {row['n']} | {row['queries']} | {row['bytes'] / 1000:,.1f} "
+            f"| {row['other_cores']:.2f} | {goal_text(row['goal'])} | {row['met']} |"
+            for row in result["pages"]
+        ]
+    else:
         lines.append(
+            f"{'page':<46} {'status':>6} {'p50 ms':>8} {'p95 ms':>8} {'n':>3} {'queries':>7} "
+            f"{'KB':>8} {'other':>5}  {'goal':<16} met"
+        )
+        lines += [
             f"{row['path'][:46]:<46} {row['status']:>6} {row['p50_ms']:>8.1f} "
             f"{row['p95_ms']:>8.1f} {row['n']:>3} {row['queries']:>7} "
             f"{row['bytes'] / 1000:>8.1f} {row['other_cores']:>5.2f}  "
             f"{goal_text(row['goal']):<16} {row['met']}"
-        )
+            for row in result["pages"]
+        ]
     e, f = result["csv"], result["csv_floor"]
     booted = max(result["server"]["worker_rss_mib_booted"], default=0)
     csv_goals = [
@@ -1105,7 +1119,12 @@ def main() -> None:
     parser.add_argument("--load-seconds", type=float, default=10.0, help="load: duration")
     parser.add_argument("--workers", type=int, help="override gunicorn.conf.py")
     parser.add_argument("--threads", type=int, help="override gunicorn.conf.py")
+    parser.add_argument("--show", type=Path, metavar="JSON", help="print a saved run and stop")
+    parser.add_argument("--markdown", action="store_true", help="the table in Markdown")
     args = parser.parse_args()
+    if args.show:
+        print(report(json.loads(args.show.read_text()), markdown=args.markdown))
+        return
     # Unwind on SIGTERM as on Ctrl-C: the server is stopped and the temporary files go.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
@@ -1133,7 +1152,7 @@ def main() -> None:
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
-    print(report(result))
+    print(report(result, markdown=args.markdown))
     out = args.json or ROOT / "bench" / "out" / f"pages-{vendor}-{args.size}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
