@@ -791,22 +791,27 @@ class CpuMeter:
         idle = fields[3] + fields[4]  # idle, iowait
         return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
-    def our_seconds(self) -> float:
+    def our_seconds(self) -> dict[int, float]:
+        """CPU seconds so far of each of our processes, by pid."""
         assert self.server.proc
-        total = 0.0
         database = self.backends.pids() if self.backends else []
+        seconds = {}
         for pid in [os.getpid(), self.server.proc.pid, *self.server.workers(), *database]:
             try:
                 stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            total += (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
-        return total
+            seconds[pid] = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+        return seconds
 
     def other_cores(self) -> float:
         wall = time.perf_counter() - self.started
-        other = (self.busy_seconds() - self.busy) - (self.our_seconds() - self.ours)
-        return max(0.0, other / wall)
+        now = self.our_seconds()
+        # A process gone since the start (a closed database connection) adds nothing;
+        # one that appeared since counts whole.
+        ours = sum(now.get(pid, before) - before for pid, before in self.ours.items())
+        ours += sum(spent for pid, spent in now.items() if pid not in self.ours)
+        return max(0.0, ((self.busy_seconds() - self.busy) - ours) / wall)
 
 
 def export_csv(server: Server, headers: dict) -> dict:
