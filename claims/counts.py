@@ -62,3 +62,9 @@ def facet_rows(
         f"facets:{model._meta.label_lower}", claims.order_by().values("pk"), generation, f"{limit}"
     )
     return _cached(key, lambda: list(model.objects.facets_for(claims)[:limit]))
+
+
+def cached_pks(queryset: models.QuerySet, *, generation: str, limit: int) -> list[int]:
+    """The first `limit` primary keys of `queryset`, in its order, cached per generation."""
+    pks = queryset.values_list("pk", flat=True)[:limit]
+    return _cached(_key("pks", pks, generation), lambda: list(pks))

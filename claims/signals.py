@@ -8,7 +8,7 @@ from django.db import OperationalError
 from django.db.backends.signals import connection_created
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from claims.models import Claim, Entity, Quote, RegistryState, Source, Topic
+from claims.models import Claim, ClaimLink, Entity, Quote, RegistryState, Source, Topic
 
 
 def _advance(sender, **kwargs) -> None:
@@ -36,7 +36,7 @@ def _sqlite_statistics(sender, connection, **kwargs) -> None:
 def connect() -> None:
     """Called once from the app config."""
     connection_created.connect(_sqlite_statistics, dispatch_uid="sqlite-statistics")
-    for model in (Claim, Topic, Entity, Source, Quote):
+    for model in (Claim, ClaimLink, Topic, Entity, Source, Quote):
         post_save.connect(_advance, sender=model, dispatch_uid=f"advance-save-{model.__name__}")
         post_delete.connect(_advance, sender=model, dispatch_uid=f"advance-delete-{model.__name__}")
     for through in (Claim.topics.through, Claim.entities.through):

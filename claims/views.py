@@ -10,7 +10,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from claims import anchoring, exports, references, timeline
-from claims.counts import CachedCountPaginator, facet_rows
+from claims.counts import CachedCountPaginator, cached_pks, facet_rows
 from claims.filters import ClaimFilter, ContradictionFilter
 from claims.models import Claim, ClaimLink, Entity, RegistryState, Source, Topic
 from claims.rendering import Mark, claim_citation, highlight, source_citation
@@ -44,6 +44,14 @@ class OverviewView(TemplateView):
 
     template_name = "claims/overview.html"
 
+    @staticmethod
+    def most_contested(published: QuerySet, generation: str) -> list:
+        """The six most contested claims; which six is cached (counting links for every
+        claim took 100 ms at 100,000 claims), their rows are read fresh."""
+        pks = cached_pks(published.most_contested(), generation=generation, limit=6)
+        rows = {claim.pk: claim for claim in published.filter(pk__in=pks).for_list()}
+        return [rows[pk] for pk in pks if pk in rows]
+
     def get_context_data(self, **kwargs) -> dict:
         published = Claim.objects.published()
         generation = RegistryState.current()
@@ -56,7 +64,7 @@ class OverviewView(TemplateView):
             newest=published.for_list().order_by(
                 F("event_date").desc(nulls_last=True), "-created_at", "-pk"
             )[:6],
-            contested=published.most_contested().for_list()[:6],
+            contested=self.most_contested(published, generation),
             **kwargs,
         )
 

@@ -16,9 +16,10 @@ def _count(client, url: str) -> int:
 # (url, most queries) with nothing cached yet. Measured: the same on SQLite and
 # PostgreSQL. Claim lists read the registry's generation once (the key of their
 # cached counts), then count and facet; the overview reads its topic counts the
-# same way, and the source list is paginated (a count, then a page).
+# same way and caches which claims are most contested, and the source list is
+# paginated (a count, then a page).
 PAGES = [
-    ("/", 11),
+    ("/", 12),
     ("/claims/", 8),
     ("/claims/?per_page=100", 8),
     ("/claims/?q=gas&topic=topic-1&date_from=2001", 9),
@@ -82,3 +83,21 @@ def test_cached_counts_change_with_the_very_next_publish(client, large_registry)
     claim.status = Claim.Status.PUBLISHED
     claim.save()
     assert shown(url) == (before[0] - 1, before[1] - 1)  # published, but no longer tagged
+
+
+def test_the_overview_shows_a_new_contradiction_at_once(client, public_registry):
+    from tests.factories import make_link
+
+    def contested() -> list[int]:
+        return [c.pk for c in client.get("/").context["contested"]]
+
+    assert set(contested()) == {public_registry["stake"].pk, public_registry["decline"].pk}
+    make_link(
+        public_registry["balance"],
+        public_registry["decline"],
+        "contradicts",
+        rationale="Balance against decline.",
+    )
+    shown = contested()
+    assert shown[0] == public_registry["decline"].pk  # now with two contradictions
+    assert public_registry["balance"].pk in shown
