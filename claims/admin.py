@@ -822,7 +822,7 @@ class ClaimAdmin(HistoryAdmin):
 
     @admin.display(description="public page")
     def public_page(self, obj: Claim) -> SafeString | str:
-        if obj.status in (Claim.Status.PUBLISHED, Claim.Status.RETRACTED):
+        if obj.is_public:
             return format_html('<a href="{}">view</a>', obj.get_absolute_url())
         return "not public"
 
@@ -873,7 +873,7 @@ class ClaimAdmin(HistoryAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj: Claim | None = None) -> list:
         fieldsets = list(super().get_fieldsets(request, obj))
-        if obj is not None and obj.status in (Claim.Status.PUBLISHED, Claim.Status.RETRACTED):
+        if obj is not None and obj.is_public:
             note = (
                 "Your change waits for a reviewer; the public page keeps the reviewed "
                 "version until then."
@@ -892,15 +892,6 @@ class ClaimAdmin(HistoryAdmin):
     def workflow(self, obj: Claim) -> SafeString | str:
         if obj.pk is None:
             return "A new claim starts as a draft."
-        request = self._request
-        steps = format_html_join(
-            " ",
-            '<a class="button" href="{}">{}</a>',
-            (
-                (reverse("admin:claims_claim_workflow", args=[a.name]) + f"?ids={obj.pk}", a.label)
-                for a in services.actions_for(claim=obj, user=request.user)
-            ),
-        )
         history = format_html_join(
             "",
             "<li>{} \u2192 {} by {} on {}{}</li>",
@@ -925,20 +916,29 @@ class ClaimAdmin(HistoryAdmin):
             if pending
             else ""
         )
-        return format_html(
-            "{}{}{}",
-            format_html("<p>{}</p>", steps) if steps else "",
-            waiting,
-            format_html("<ul>{}</ul>", history) if history else "",
-        )
+        return format_html("{}{}", waiting, format_html("<ul>{}</ul>", history) if history else "")
 
-    def get_form(self, request: HttpRequest, obj: Claim | None = None, **kwargs):
-        self._request = request  # the workflow field shows the steps this user may take
-        return super().get_form(request, obj, **kwargs)
+    def change_view(self, request: HttpRequest, object_id: str, form_url="", extra_context=None):
+        # The steps this user may take, as buttons above the form (per request: the
+        # ModelAdmin instance is shared by every thread of a worker).
+        claim = self.get_object(request, object_id)
+        steps = (
+            [
+                (
+                    reverse("admin:claims_claim_workflow", args=[a.name]) + f"?ids={claim.pk}",
+                    a.label,
+                )
+                for a in services.actions_for(claim=claim, user=request.user)
+            ]
+            if claim is not None
+            else []
+        )
+        extra = {**(extra_context or {}), "workflow_steps": steps}
+        return super().change_view(request, object_id, form_url, extra_context=extra)
 
     def save_model(self, request: HttpRequest, obj: Claim, form, change: bool) -> None:
-        if change and held_for_review(request, Claim.objects.get(pk=obj.pk)):
-            stored = Claim.objects.get(pk=obj.pk)
+        stored = Claim.objects.get(pk=obj.pk) if change else None
+        if stored is not None and held_for_review(request, stored):
             request._held_revision = services.propose_revision(
                 claim=stored,
                 # The precision is derived from the typed date and kept on the instance.
@@ -992,7 +992,7 @@ class ClaimAdmin(HistoryAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
         # Public claims are retracted, never deleted: their URLs are cited.
-        if obj is not None and obj.status in (Claim.Status.PUBLISHED, Claim.Status.RETRACTED):
+        if obj is not None and obj.is_public:
             return False
         return super().has_delete_permission(request, obj)
 

@@ -511,11 +511,8 @@ class ClaimForm(PartialDateFormMixin, VersionedForm):
 
 
 def is_public(claim) -> bool:
-    """Whether the stored claim has a public page (published, or retracted with a notice)."""
-    from claims.models import Claim
-
-    stored = Claim.objects.filter(pk=claim.pk).values_list("status", flat=True).first()
-    return stored in (Claim.Status.PUBLISHED, Claim.Status.RETRACTED)
+    """Whether the stored claim (not the form's edited copy) has a public page."""
+    return Claim.objects.visible().filter(pk=claim.pk).exists()
 
 
 class WorkflowForm(forms.Form):

@@ -366,6 +366,9 @@ class Claim(Versioned):
         PUBLISHED = "published", "Published"
         RETRACTED = "retracted", "Retracted"
 
+    # The statuses with a public page (a retracted claim keeps its URL, with a notice).
+    PUBLIC = (Status.PUBLISHED, Status.RETRACTED)
+
     statement = models.TextField(help_text="One neutral sentence in the editor's own words.")
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     event_date = models.DateField(
@@ -445,6 +448,11 @@ class Claim(Versioned):
     def event_date_display(self) -> str:
         """The event date at its real precision."""
         return format_partial_date(self.event_date, self.event_date_precision)
+
+    @property
+    def is_public(self) -> bool:
+        """Whether the claim has a public page."""
+        return self.status in self.PUBLIC
 
     @property
     def cited_sources(self) -> list[Source]:

@@ -105,11 +105,9 @@ class SourceQuerySet(models.QuerySet):
 
 def _cited_publicly() -> Exists:
     """Whether a published (or retracted, so still public) claim quotes the source."""
-    from claims.models import Quote
+    from claims.models import Claim, Quote
 
-    return Exists(
-        Quote.objects.filter(source=OuterRef("pk"), claim__status__in=["published", "retracted"])
-    )
+    return Exists(Quote.objects.filter(source=OuterRef("pk"), claim__status__in=Claim.PUBLIC))
 
 
 class SlugQuerySet(models.QuerySet):
@@ -193,7 +191,7 @@ class ClaimQuerySet(models.QuerySet):
 
     def visible(self) -> ClaimQuerySet:
         """Claims that have a public page: published, or retracted with a notice."""
-        return self.filter(status__in=["published", "retracted"])
+        return self.filter(status__in=self.model.PUBLIC)
 
     def search(self, query: str) -> ClaimQuerySet:
         """Claims matching a web-search query, with `rank` and a marked `snippet`.

@@ -576,7 +576,7 @@ def held_for_review(*, user: AbstractBaseUser, claim: Claim | None) -> bool:
     """
     if claim is None or claim.pk is None or user.has_perm("claims.publish_claim"):
         return False
-    return claim.status in (Claim.Status.PUBLISHED, Claim.Status.RETRACTED)
+    return claim.is_public
 
 
 def actions_for(*, claim: Claim, user: AbstractBaseUser) -> list[Action]:
@@ -694,7 +694,7 @@ def propose_revision(
     """
     if not reason.strip():
         raise ValidationError({"change_reason": "Say why this published claim should change."})
-    if claim.status not in (Claim.Status.PUBLISHED, Claim.Status.RETRACTED):
+    if not claim.is_public:
         raise ValidationError(f"Claim #{claim.pk} is not public; edit it directly.")
     pending = claim.revisions.select_for_update().filter(status=ClaimRevision.Status.PENDING)
     mine = pending.filter(proposed_by=user).first()
