@@ -178,3 +178,43 @@ def test_search_text_is_the_statement_then_each_quote_on_its_own_line(public_reg
     assert sorted(lines[1:]) == sorted(q.exact for q in stake.quotes.all())
     bare = Claim.objects.get(pk=public_registry["review"].pk)
     assert bare.search_text == bare.statement  # no quotes, no trailing newline
+
+
+def _sqlite_file_with_unanalyzed_claims(path) -> None:
+    """A SQLite file migrated while empty (an empty sqlite_stat1), then filled with claims."""
+    import sqlite3
+
+    with sqlite3.connect(path) as raw:
+        raw.execute("CREATE TABLE claims_claim (id INTEGER PRIMARY KEY, status TEXT)")
+        raw.execute("CREATE INDEX claim_status ON claims_claim (status)")
+        raw.execute("ANALYZE")  # on an empty table: sqlite_stat1 exists, with no row for it
+        raw.executemany(
+            "INSERT INTO claims_claim (status) VALUES (?)", [("published",)] * 90 + [("draft",)] * 10
+        )
+    raw.close()
+
+
+def test_a_sqlite_registry_grown_after_an_empty_analyze_gets_statistics_when_opened(
+    tmp_path, django_db_blocker
+):
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    path = tmp_path / "grown.sqlite3"
+    _sqlite_file_with_unanalyzed_claims(path)
+    wrapper = DatabaseWrapper({**connection_settings(), "NAME": str(path)}, alias="grown")
+    try:
+        with django_db_blocker.unblock(), wrapper.cursor() as cursor:
+            cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = 'claims_claim'")
+            assert cursor.fetchone() == ("100 50",)
+    finally:
+        wrapper.close()
+
+
+def connection_settings() -> dict:
+    """The settings a Django SQLite connection needs, whichever database the suite runs on."""
+    from django.db import connections
+
+    settings = dict(connections["default"].settings_dict)
+    settings.update(ENGINE="django.db.backends.sqlite3", OPTIONS={}, USER="", PASSWORD="")
+    settings.update(HOST="", PORT="", TEST={})
+    return settings
