@@ -188,9 +188,8 @@ def _sqlite_file_with_unanalyzed_claims(path) -> None:
         raw.execute("CREATE TABLE claims_claim (id INTEGER PRIMARY KEY, status TEXT)")
         raw.execute("CREATE INDEX claim_status ON claims_claim (status)")
         raw.execute("ANALYZE")  # on an empty table: sqlite_stat1 exists, with no row for it
-        raw.executemany(
-            "INSERT INTO claims_claim (status) VALUES (?)", [("published",)] * 90 + [("draft",)] * 10
-        )
+        statuses = [("published",)] * 90 + [("draft",)] * 10
+        raw.executemany("INSERT INTO claims_claim (status) VALUES (?)", statuses)
     raw.close()
 
 
