@@ -6,7 +6,7 @@ import hashlib
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import models
 from django.utils.functional import cached_property
 
@@ -47,6 +47,22 @@ class CachedCountPaginator(Paginator):
     def count(self) -> int:
         queryset = self.object_list.order_by()
         return _cached(_key("count", queryset, self.generation), queryset.count)
+
+    def page(self, number) -> Page:
+        """The page's rows in two steps: its keys in order, then only those rows.
+
+        One query with OFFSET computed every row's annotations (link counts, rank,
+        snippet) for all the rows it skipped: the last of 3,596 pages took 650 ms
+        on PostgreSQL. The keys alone come from an index.
+        """
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        pks = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = {row.pk: row for row in self.object_list.filter(pk__in=pks).order_by()}
+        return self._get_page([rows[pk] for pk in pks if pk in rows], number, self)
 
 
 def facet_rows(

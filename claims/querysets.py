@@ -5,7 +5,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+)
 from django.db import connections, models
 from django.db.models import (
     Case,
@@ -21,7 +26,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Col, RawSQL
 from django.db.models.functions import Coalesce, Concat, Replace
 
 from claims.textsearch import parse, to_fts5
@@ -152,6 +157,23 @@ class SlugQuerySet(models.QuerySet):
         )
 
 
+class StoredSearchVector(models.Expression):
+    """The claim's stored tsvector on PostgreSQL (migration 0013; not a model field).
+
+    A column of the query's own claims table, so it follows the table's alias
+    when the query becomes a subquery.
+    """
+
+    output_field = SearchVectorField()
+
+    def resolve_expression(self, query=None, *args, **kwargs) -> Col:
+        return Col(query.get_initial_alias(), _SEARCH_VECTOR_COLUMN, self.output_field)
+
+
+_SEARCH_VECTOR_COLUMN = SearchVectorField()
+_SEARCH_VECTOR_COLUMN.column = "search_vector"
+
+
 class ClaimQuerySet(models.QuerySet):
     def published(self) -> ClaimQuerySet:
         """Only claims the public may see."""
@@ -203,9 +225,9 @@ class ClaimQuerySet(models.QuerySet):
             return self.annotate(rank=Value(0.0), snippet=Value("")).none()
         if connections[self.db].vendor == "postgresql":
             terms = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-            vector = SearchVector("search_text", config=SEARCH_CONFIG)
+            vector = StoredSearchVector()
             return (
-                self.annotate(search_vector=vector)
+                self.alias(search_vector=vector)
                 .filter(search_vector=terms)
                 .annotate(
                     rank=SearchRank(vector, terms),

@@ -150,10 +150,19 @@ def test_the_full_text_index_exists_on_this_database(db):
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'claim_search_gin'")
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'claim_search_vector_gin'"
+            )
             (definition,) = cursor.fetchone()
-            assert "gin" in definition.lower()
-            assert "to_tsvector('english'::regconfig" in definition
+            assert "using gin (search_vector)" in definition.lower()
+            cursor.execute(
+                "SELECT is_generated, generation_expression FROM information_schema.columns "
+                "WHERE table_name = 'claims_claim' AND column_name = 'search_vector'"
+            )
+            generated, expression = cursor.fetchone()
+            assert generated == "ALWAYS"
+            assert "to_tsvector('english'::regconfig" in expression
+            assert "search_text" in expression
         else:
             cursor.execute(
                 "SELECT name FROM sqlite_master WHERE name LIKE 'claims_claim_fts%' ORDER BY name"

@@ -296,3 +296,32 @@ def test_the_source_filter_is_a_list_while_short_and_a_slug_box_when_long(client
     assert 'name="source" value="many-7"' in page
     assert "Lukoil owns a fifth of Shah Deniz." in page  # the filter still applies
     assert len(page) < 60_000
+
+
+def test_every_page_of_the_list_holds_the_next_claims_in_order_down_to_the_last(
+    client, large_registry
+):
+    from claims.models import Claim
+
+    Claim.objects.filter(pk__in=[c.pk for c in large_registry["claims"][:3]]).update(
+        event_date=None, event_date_precision="unknown"
+    )
+    claims = list(Claim.objects.filter(status="published").values_list("pk", "event_date"))
+    dated = sorted((c for c in claims if c[1]), key=lambda c: (c[1], c[0]), reverse=True)
+    undated = sorted((c for c in claims if not c[1]), reverse=True)
+    expected = [pk for pk, _ in dated + undated]
+    seen = []
+    for number in range(1, 37):  # 250 claims, 7 a page: the last page holds 5
+        response = client.get(f"/claims/?per_page=7&page={number}")
+        seen += [claim.pk for claim in response.context["object_list"]]
+    assert len(response.context["object_list"]) == 5
+    assert seen == expected
+
+
+def test_a_deep_page_of_search_results_follows_the_chosen_order(client, large_registry):
+    from claims.models import Claim
+
+    oldest = sorted(Claim.objects.filter(status="published").values_list("event_date", "pk"))
+    response = client.get("/claims/?q=gas&sort=oldest&per_page=10&page=20")
+    assert [c.pk for c in response.context["object_list"]] == [pk for _, pk in oldest[190:200]]
+    assert all(c.snippet for c in response.context["object_list"])
