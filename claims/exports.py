@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import islice
@@ -14,7 +13,8 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 
 from claims.csvsafe import escape_text, format_number
-from claims.models import Claim, ClaimLink, Entity, Quote, Topic, format_partial_date
+from claims.models import Claim, ClaimLink, Entity, Quote, Source, Topic, format_partial_date
+from claims.querysets import IdList
 
 HEADER = [
     "claim_id",
@@ -42,7 +42,7 @@ HEADER = [
     "supported_by",
     "exported_at",
 ]
-CHUNK_SIZE = 2000
+CLAIMS_PER_CHUNK = 1000
 JOIN = "; "
 
 
@@ -52,20 +52,48 @@ def _batches(rows: Iterator, size: int) -> Iterator[list]:
         yield batch
 
 
-def _names_by_claim(through, claim_ids: set[int], field: str) -> dict[int, list[str]]:
+class _CellWriter:
+    """CSV text of rows of cells, each without a line end, from the csv module.
+
+    The export formats a claim's and a source's cells once and writes only a
+    quote's own four cells per row: a row joins those parts with commas, which
+    is exactly what csv.writer writes for the whole row (each cell is quoted on
+    its own), at a third of the cost.
+    """
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.writer = csv.writer(self, lineterminator="")
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+
+    def rows(self, rows: list[list[str]]) -> list[str]:
+        self.parts = []
+        self.writer.writerows(rows)
+        # csv.writer writes a row with one write(); anything else would misalign rows.
+        if len(self.parts) != len(rows):
+            raise RuntimeError("csv.writer wrote a row in several parts")
+        return self.parts
+
+    def row(self, cells: list[str]) -> str:
+        return self.rows([cells])[0]
+
+
+def _names_by_claim(through, claim_ids: list[int], field: str) -> dict[int, list[str]]:
     found: dict[int, list[str]] = defaultdict(list)
-    rows = through.objects.filter(claim_id__in=claim_ids).order_by(f"{field}__name")
+    rows = through.objects.filter(claim__in=IdList(claim_ids)).order_by(f"{field}__name")
     for claim_id, name in rows.values_list("claim_id", f"{field}__name"):
         found[claim_id].append(name)
     return found
 
 
 def _links_by_claim(
-    claim_ids: set[int], public: bool
+    claim_ids: list[int], public: bool
 ) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
     """Ids of the claims that contradict and that support each claim."""
     links = ClaimLink.objects.public() if public else ClaimLink.objects.all()
-    links = links.touching(claim_ids).filter(relation__in=["contradicts", "supports"])
+    links = links.touching(IdList(claim_ids)).filter(relation__in=["contradicts", "supports"])
     contradicted: dict[int, list[int]] = defaultdict(list)
     supported: dict[int, list[int]] = defaultdict(list)
     for source, target, relation in links.values_list("from_claim_id", "to_claim_id", "relation"):
@@ -77,109 +105,94 @@ def _links_by_claim(
     return contradicted, supported
 
 
-def citation_rows(
+def citation_text(
     claims: QuerySet[Claim],
     *,
     base_url: str,
     exported_at: dt.datetime,
     public: bool = True,
-    chunk_size: int = CHUNK_SIZE,
-) -> Iterator[list[list[str]]]:
-    """Rows of the citation CSV for `claims`, one list of rows per chunk of quotes.
+    chunk_size: int = CLAIMS_PER_CHUNK,
+) -> Iterator[str]:
+    """The citation CSV's rows for `claims` (CRLF line ends), one string per chunk of claims.
 
-    Each chunk costs a fixed number of queries: the quotes themselves (read
-    through a server-side cursor on PostgreSQL), then the topics, entities and
-    links of that chunk's claims. Claim and source cells are formatted once
-    per claim and source, not once per quote.
+    The claims are read newest first in one pass (through a server-side cursor
+    on PostgreSQL, from the list's own index), so the first rows go out before
+    the last claim is read: sorting every quote first kept the first row back
+    for a second at 100,000 claims. Each chunk then costs a fixed number of
+    queries: its quotes, the sources not seen yet, and its claims' topics,
+    entities and links. Claim and source cells are formatted once each.
     """
     stamp = exported_at.isoformat(timespec="seconds")
     claim_url = base_url + reverse("claims:claim-detail", args=[0]).replace("/0/", "/{}/")
     source_url = base_url + reverse("claims:source-detail", args=["slug"]).replace("/slug/", "/{}/")
-    source_cells: dict[str, list[str]] = {}
-    rows = Quote.objects.for_citations(claims).iterator(chunk_size=chunk_size)
-    for chunk in _batches(rows, chunk_size):
-        ids = {row[0] for row in chunk}
-        topics = _names_by_claim(Topic.claims.through, ids, "topic")
-        entities = _names_by_claim(Entity.claims.through, ids, "entity")
-        contradicted, supported = _links_by_claim(ids, public)
-        claim_cells: dict[int, tuple[list[str], list[str]]] = {}
-        out = []
-        for (
-            claim_id,
-            statement,
-            status,
-            event_date,
-            event_precision,
-            value,
-            unit,
-            exact,
-            start,
-            end,
-            locator,
-            title,
-            author,
-            outlet,
-            published,
-            published_precision,
-            url,
-            slug,
-        ) in chunk:
-            if claim_id not in claim_cells:
-                claim_cells[claim_id] = (
-                    [
-                        str(claim_id),
-                        escape_text(statement),
-                        status,
-                        format_partial_date(event_date, event_precision),
-                        event_precision,
-                        format_number(value),
-                        escape_text(unit),
-                        escape_text(JOIN.join(topics[claim_id])),
-                        escape_text(JOIN.join(entities[claim_id])),
-                    ],
-                    [
-                        claim_url.format(claim_id),
-                        JOIN.join(str(i) for i in sorted(set(contradicted[claim_id]))),
-                        JOIN.join(str(i) for i in sorted(set(supported[claim_id]))),
-                        stamp,
-                    ],
-                )
-            if slug not in source_cells:
-                source_cells[slug] = [
+    cells = _CellWriter()
+    source_cells: dict[int, str] = {}
+    for chunk in _batches(claims.for_citations().iterator(chunk_size=chunk_size), chunk_size):
+        ids = [row[0] for row in chunk]
+        quotes: dict[int, list[tuple]] = defaultdict(list)
+        for claim_id, *quote in Quote.objects.for_citations(ids):
+            quotes[claim_id].append(quote)
+        unseen = {quote[0] for found in quotes.values() for quote in found} - source_cells.keys()
+        for source_id, title, author, outlet, published, precision, url, slug in (
+            Source.objects.for_citations(unseen) if unseen else ()
+        ):
+            source_cells[source_id] = cells.row(
+                [
                     escape_text(title),
                     escape_text(author),
                     escape_text(outlet),
-                    format_partial_date(published, published_precision),
-                    published_precision,
+                    format_partial_date(published, precision),
+                    precision,
                     escape_text(url),
                     source_url.format(slug),
                 ]
-            before, after = claim_cells[claim_id]
-            out.append(
+            )
+        topics = _names_by_claim(Topic.claims.through, ids, "topic")
+        entities = _names_by_claim(Entity.claims.through, ids, "entity")
+        contradicted, supported = _links_by_claim(ids, public)
+        out = []
+        for claim_id, statement, status, event_date, event_precision, value, unit in chunk:
+            if claim_id not in quotes:
+                continue  # a row is a quote: a claim without one has none
+            before = cells.row(
                 [
-                    *before,
-                    escape_text(exact),
-                    str(start),
-                    str(end),
-                    str(locator),
-                    *source_cells[slug],
-                    *after,
+                    str(claim_id),
+                    escape_text(statement),
+                    status,
+                    format_partial_date(event_date, event_precision),
+                    event_precision,
+                    format_number(value),
+                    escape_text(unit),
+                    escape_text(JOIN.join(topics[claim_id])),
+                    escape_text(JOIN.join(entities[claim_id])),
                 ]
             )
-        yield out
+            after = cells.row(
+                [
+                    claim_url.format(claim_id),
+                    JOIN.join(str(i) for i in sorted(set(contradicted[claim_id]))),
+                    JOIN.join(str(i) for i in sorted(set(supported[claim_id]))),
+                    stamp,
+                ]
+            )
+            found = quotes[claim_id]
+            own = cells.rows(
+                [
+                    [escape_text(exact), str(start), str(end), str(locator)]
+                    for _, exact, start, end, locator in found
+                ]
+            )
+            out.extend(
+                f"{before},{quote},{source_cells[source_id]},{after}\r\n"
+                for quote, (source_id, *_) in zip(own, found, strict=True)
+            )
+        yield "".join(out)
 
 
-def csv_chunks(chunks: Iterable[list[list[str]]], *, bom: bool = False) -> Iterator[str]:
-    """RFC 4180 text (CRLF line ends): the header first, then one string per chunk."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADER)
-    yield ("\ufeff" if bom else "") + buffer.getvalue()
-    for rows in chunks:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows(rows)
-        yield buffer.getvalue()
+def csv_chunks(chunks: Iterable[str], *, bom: bool = False) -> Iterator[str]:
+    """RFC 4180 text (CRLF line ends): the header first, then the chunks' rows."""
+    yield ("\ufeff" if bom else "") + _CellWriter().row(HEADER) + "\r\n"
+    yield from chunks
 
 
 def export_filename(today: dt.date) -> str:
@@ -191,7 +204,7 @@ def citations_response(
     claims: QuerySet[Claim], *, base_url: str, now: dt.datetime, bom: bool, public: bool = True
 ) -> StreamingHttpResponse:
     """A streamed CSV download of the citations behind `claims`."""
-    chunks = citation_rows(claims, base_url=base_url, exported_at=now, public=public)
+    chunks = citation_text(claims, base_url=base_url, exported_at=now, public=public)
     response = StreamingHttpResponse(
         (text.encode("utf-8") for text in csv_chunks(chunks, bom=bom)),
         content_type="text/csv; charset=utf-8",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.contrib.postgres.search import (
@@ -101,6 +103,24 @@ class SourceQuerySet(models.QuerySet):
         )
         return self.annotate(
             claim_count=Coalesce(Subquery(quoting, output_field=IntegerField()), 0)
+        )
+
+    def for_citations(self, source_ids: Iterable[int]) -> SourceQuerySet:
+        """Tuples of the source cells a citation needs: id, title, author, outlet,
+        publication date (as stored) and its precision, URL and slug."""
+        return (
+            self.filter(pk__in=IdList(source_ids))
+            .annotate(published_raw=_raw("published"))
+            .values_list(
+                "pk",
+                "title",
+                "author",
+                "outlet",
+                "published_raw",
+                "published_precision",
+                "url",
+                "slug",
+            )
         )
 
     def for_listing(self) -> SourceQuerySet:
@@ -293,6 +313,25 @@ class ClaimQuerySet(models.QuerySet):
             .order_by("-contradiction_count", F("event_date").desc(nulls_last=True), "pk")
         )
 
+    def for_citations(self) -> ClaimQuerySet:
+        """Tuples of the claim cells a citation needs, newest first (the export's order)."""
+        # Dates and the value come as the driver gives them (a date or ISO text,
+        # a number): Django's per-row converters cost a quarter of the export's
+        # time, and the CSV only needs their text (measured with make bench).
+        return (
+            self.order_by(F("event_date").desc(nulls_last=True), "-pk")
+            .annotate(event_date_raw=_raw("event_date"), value_raw=_raw("value"))
+            .values_list(
+                "pk",
+                "statement",
+                "status",
+                "event_date_raw",
+                "event_date_precision",
+                "value_raw",
+                "unit",
+            )
+        )
+
     def refresh_search_text(self) -> int:
         """Recompute `search_text` (statement and quotes, one a line) in one UPDATE."""
         from claims.models import Quote
@@ -408,6 +447,26 @@ def _count(queryset: models.QuerySet, group: str) -> Subquery:
     )
 
 
+class IdList(models.Expression):
+    """Ids as a subquery with a single parameter: `filter(claim__in=IdList(ids))`.
+
+    Django prepares each value of an `__in` list on its own, about 9 µs an id:
+    a third of the citation export's time went there (measured with make bench).
+    """
+
+    output_field = models.BigIntegerField()
+
+    def __init__(self, ids: Iterable[int]) -> None:
+        super().__init__()
+        self.ids = [int(i) for i in ids]
+
+    def as_sql(self, compiler, connection):
+        return "SELECT unnest(%s::bigint[])", [self.ids]
+
+    def as_sqlite(self, compiler, connection):
+        return "SELECT value FROM json_each(%s)", [json.dumps(self.ids)]
+
+
 class QuoteQuerySet(models.QuerySet):
     def published(self) -> QuoteQuerySet:
         """Quotes of published claims."""
@@ -417,45 +476,13 @@ class QuoteQuerySet(models.QuerySet):
         """Join each quote's source without its (long) text."""
         return self.select_related("source").defer("source__text")
 
-    def for_citations(self, claims: models.QuerySet) -> QuoteQuerySet:
-        """One tuple per quote of `claims`: the claim, quote and source columns a citation needs."""
+    def for_citations(self, claim_ids: Iterable[int]) -> QuoteQuerySet:
+        """The quotes of `claim_ids` as tuples (claim, source, exact, start, end, locator),
+        in each claim's citation order: by source title, then position."""
         return (
-            self.filter(claim__in=claims.values("pk"))
-            .order_by(
-                F("claim__event_date").desc(nulls_last=True),
-                "-claim_id",
-                "source__title",
-                "start",
-                "pk",
-            )
-            # Dates and the value come as the driver gives them (a date or ISO text,
-            # a number): Django's per-row converters cost a quarter of the export's
-            # time, and the CSV only needs their text (measured with make bench).
-            .annotate(
-                event_date_raw=_raw("claim__event_date"),
-                value_raw=_raw("claim__value"),
-                published_raw=_raw("source__published"),
-            )
-            .values_list(
-                "claim_id",
-                "claim__statement",
-                "claim__status",
-                "event_date_raw",
-                "claim__event_date_precision",
-                "value_raw",
-                "claim__unit",
-                "exact",
-                "start",
-                "end",
-                "locator",
-                "source__title",
-                "source__author",
-                "source__outlet",
-                "published_raw",
-                "source__published_precision",
-                "source__url",
-                "source__slug",
-            )
+            self.filter(claim__in=IdList(claim_ids))
+            .order_by("source__title", "start", "pk")
+            .values_list("claim_id", "source_id", "exact", "start", "end", "locator")
         )
 
     def for_report(self) -> QuoteQuerySet:

@@ -15,7 +15,7 @@ from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from claims.exports import HEADER, citation_rows, csv_chunks
+from claims.exports import HEADER, citation_text, csv_chunks
 from claims.models import Claim, Quote, Source
 from tests.conftest import ALPHA_TEXT, BETA_TEXT
 from tests.factories import make_claim, make_quote, make_source
@@ -24,7 +24,7 @@ NOW = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.UTC)
 
 
 def _csv(claims, **kwargs) -> str:
-    rows = citation_rows(claims, base_url="https://f.example", exported_at=NOW, **kwargs)
+    rows = citation_text(claims, base_url="https://f.example", exported_at=NOW, **kwargs)
     return "".join(csv_chunks(rows))
 
 
@@ -70,6 +70,32 @@ def test_every_quote_is_a_row_and_offsets_cut_the_quote_from_the_source(public_r
     for row in rows:
         slug = row["source_page"].rstrip("/").rsplit("/", 1)[1]
         assert texts[slug][int(row["quote_start"]) : int(row["quote_end"])] == row["quote"]
+
+
+def test_a_claims_quotes_follow_their_source_titles_then_positions(db):
+    text = 'First, "quoted" line\nspans two lines.\nSecond passage here.\n'
+    zulu = make_source(title="Zulu, the later title", text=text)
+    alpha = make_source(title="Alpha \"first\" title", text=text)
+    claim = make_claim("Stated, with a comma.", status="published")
+    make_quote(claim, zulu, "Second passage here.")
+    make_quote(claim, zulu, 'First, "quoted" line\nspans two lines.')
+    make_quote(claim, alpha, "Second passage here.")
+    rows = list(csv.DictReader(io.StringIO(_csv(Claim.objects.published()))))
+    assert [(r["source_title"], r["quote"]) for r in rows] == [
+        ('Alpha "first" title', "Second passage here."),
+        ("Zulu, the later title", 'First, "quoted" line\nspans two lines.'),
+        ("Zulu, the later title", "Second passage here."),
+    ]
+    assert {r["claim"] for r in rows} == {"Stated, with a comma."}
+
+
+def test_chunks_of_any_size_give_the_same_text(public_registry):
+    make_quote(public_registry["stake"], public_registry["beta"], "Russian drones struck")
+    make_claim("A claim with no quote yet.", status="published")
+    whole = _csv(Claim.objects.published())
+    assert _csv(Claim.objects.published(), chunk_size=1) == whole
+    assert _csv(Claim.objects.published(), chunk_size=2) == whole
+    assert "A claim with no quote yet." not in whole  # a row is a quote
 
 
 def test_formula_like_text_is_neutralised_but_numbers_stay_numbers(db):
@@ -174,7 +200,8 @@ def test_streaming_20000_quotes_keeps_the_query_count_bounded(client, many_quote
     with CaptureQueriesContext(connection) as queries:
         rows = sum(chunk.count(b"\r\n") for chunk in response.streaming_content) - 1
     assert rows == many_quotes
-    # The quotes, then topics, entities and links once per chunk of 2,000 quotes.
+    # The claims in one pass; then quotes, new sources, topics, entities and links once
+    # per chunk of 1,000 claims.
     assert len(queries) <= 1 + 3 * (many_quotes // 2000 + 1)
 
 

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.http import QueryDict
 from django.utils import timezone
 
-from claims.exports import citation_rows, csv_chunks
+from claims.exports import citation_text, csv_chunks
 from claims.filters import ClaimFilter
 from claims.models import Claim
 
@@ -67,7 +67,7 @@ class Command(BaseCommand):
         if not filterset.is_valid():
             problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items())
             raise CommandError(f"Invalid filters: {problems}")
-        chunks = citation_rows(filterset.qs, base_url=base_url, exported_at=timezone.now())
+        chunks = citation_text(filterset.qs, base_url=base_url, exported_at=timezone.now())
         text = csv_chunks(chunks, bom=options["bom"])
         if options["output"]:
             with open(options["output"], "w", encoding="utf-8", newline="") as out:
