@@ -5,7 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.db.models import F, OrderBy, Q
 from django.db.models.functions import Greatest, Least, Length
 from django.urls import reverse
@@ -77,10 +77,13 @@ class Versioned(models.Model):
             return super().save(*args, **kwargs)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
-        with transaction.atomic(using=kwargs.get("using") or self._state.db):
+        # Where Model.save() will write: the router's choice, not the database the
+        # object was read from (a read replica, with DATABASE_REPLICA_URLS).
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
             moved = (
                 type(self)
-                ._base_manager.using(kwargs.get("using") or self._state.db)
+                ._base_manager.using(using)
                 .filter(pk=self.pk, version=self.version)
                 .update(version=F("version") + 1)
             )

@@ -1,16 +1,19 @@
 """factreg settings, read from environment variables.
 
 Production needs SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and
-CSRF_TRUSTED_ORIGINS; DEBUG is off unless set. The Makefile supplies the
+CSRF_TRUSTED_ORIGINS; DEBUG is off unless set. DATABASE_REPLICA_URLS adds
+PostgreSQL read replicas (factreg/routers.py). The Makefile supplies the
 development values.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -84,18 +87,73 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
-    )
-}
+POSTGRESQL = "django.db.backends.postgresql"
+# JIT compilation cost more than half a second per list query at 100,000 claims
+# and saved nothing measurable on these short queries.
+POSTGRESQL_OPTIONS = "-c jit=off"
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # JIT compilation cost more than half a second per list query at 100,000
-    # claims and saved nothing measurable on these short queries.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+
+def database_settings(environ: Mapping[str, str]) -> tuple[dict[str, dict], list[str]]:
+    """DATABASES and DATABASE_ROUTERS from DATABASE_URL and DATABASE_REPLICA_URLS."""
+    conn_max_age = int(environ.get("CONN_MAX_AGE", "60"))
+    url = environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+    # As dj_database_url.config(): an empty DATABASE_URL leaves Django to complain.
+    primary = (
+        dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
+        if url
+        else {}
+    )
+    if primary.get("ENGINE") == POSTGRESQL:
+        primary.setdefault("OPTIONS", {})["options"] = POSTGRESQL_OPTIONS
+    databases = {"default": primary}
+    replica_urls = [item.strip() for item in environ.get("DATABASE_REPLICA_URLS", "").split(",")]
+    if not any(replica_urls):
+        return databases, []
+    if primary.get("ENGINE") != POSTGRESQL:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URLS is set, but DATABASE_URL is not a PostgreSQL database: "
+            "read replicas need a PostgreSQL primary (streaming replication)."
+        )
+    for number, replica_url in enumerate(replica_urls, start=1):
+        # Never echo the URL: it may carry a password into logs.
+        where = f"DATABASE_REPLICA_URLS, entry {number} of {len(replica_urls)}"
+        if not replica_url:
+            raise ImproperlyConfigured(f"{where} is empty (a stray comma?).")
+        try:
+            replica = dj_database_url.parse(
+                replica_url,
+                conn_max_age=conn_max_age,
+                conn_health_checks=True,
+                # Under the test runner a replica is the test database itself.
+                test_options={"MIRROR": "default"},
+            )
+        except ValueError as error:
+            raise ImproperlyConfigured(f"{where} is not a database URL: {error}") from None
+        if replica["ENGINE"] != POSTGRESQL:
+            raise ImproperlyConfigured(
+                f"{where} is not a PostgreSQL URL (postgres://user:pass@host:5432/name): "
+                "a replica must be a PostgreSQL streaming replica of the primary."
+            )
+        if not replica.get("NAME"):
+            raise ImproperlyConfigured(f"{where} names no database (the path after host:port).")
+        replica.setdefault("OPTIONS", {})["options"] = POSTGRESQL_OPTIONS
+        databases[f"replica{number}"] = replica
+    return databases, ["factreg.routers.PrimaryReplicaRouter"]
+
+
+DATABASES, DATABASE_ROUTERS = database_settings(os.environ)
+
+if DATABASE_ROUTERS:
+    # Early, so that every read of the request (session and user included) is routed;
+    # after WhiteNoise, which answers static files without the database.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+        "factreg.routers.PrimaryPinningMiddleware",
+    )
+
+# A client's reads go to the primary for this long after its last write, so that
+# it sees its own writes however far the replicas lag (factreg/routers.py).
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "10"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

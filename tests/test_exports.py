@@ -75,7 +75,7 @@ def test_every_quote_is_a_row_and_offsets_cut_the_quote_from_the_source(public_r
 def test_a_claims_quotes_follow_their_source_titles_then_positions(db):
     text = 'First, "quoted" line\nspans two lines.\nSecond passage here.\n'
     zulu = make_source(title="Zulu, the later title", text=text)
-    alpha = make_source(title="Alpha \"first\" title", text=text)
+    alpha = make_source(title='Alpha "first" title', text=text)
     claim = make_claim("Stated, with a comma.", status="published")
     make_quote(claim, zulu, "Second passage here.")
     make_quote(claim, zulu, 'First, "quoted" line\nspans two lines.')
