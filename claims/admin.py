@@ -22,6 +22,7 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import services
+from claims.counts import EstimatedCountPaginator
 from claims.exports import citations_response
 from claims.extraction import MEDIA_TYPES
 from claims.forms import (
@@ -313,6 +314,7 @@ def download_name(original: Original) -> str:
 
 @admin.register(Source)
 class SourceAdmin(HistoryAdmin):
+    paginator = EstimatedCountPaginator
     form = SourceChangeForm
     list_display = [
         "title",
@@ -729,6 +731,7 @@ class RelationFilter(admin.SimpleListFilter):
 
 @admin.register(Claim)
 class ClaimAdmin(HistoryAdmin):
+    paginator = EstimatedCountPaginator
     form = ClaimForm
     change_list_template = "admin/claims/claim/change_list.html"
     inlines = [QuoteInline, ClaimLinkInline]
@@ -1131,6 +1134,7 @@ class ClaimAdmin(HistoryAdmin):
 
 @admin.register(Quote)
 class QuoteAdmin(HistoryAdmin):
+    paginator = EstimatedCountPaginator
     form = QuoteForm
     list_display = ["id", "short_exact", "claim", "source", "locator", "start", "end"]
     list_filter = [QuotedSourceFilter]

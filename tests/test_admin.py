@@ -244,3 +244,45 @@ def test_admin_edit_is_recorded_in_history_with_its_user(client, editor, registr
     assert "edna" in history_page.content.decode()
     assert Quote.objects.get(pk=quote.pk).exact == quote.exact
     assert ClaimLink.objects.count() == 1
+
+
+def _analyze(table: str) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {table}")
+
+
+def test_an_unfiltered_changelist_of_a_large_table_is_counted_from_statistics(
+    admin_client, large_registry, monkeypatch
+):
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from claims.counts import EstimatedCountPaginator
+
+    monkeypatch.setattr(EstimatedCountPaginator, "threshold", 100)  # 250 claims count as large
+    _analyze("claims_claim")
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(reverse("admin:claims_claim_changelist"))
+    text = response.content.decode()
+    assert re.search(r"about</span>\s+250 claims", text)
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"] and "claims_claim" in q["sql"]]
+    assert not [sql for sql in counts if "WHERE" not in sql]  # no exact count of every claim
+
+
+def test_a_filtered_or_small_changelist_is_counted_exactly(admin_client, large_registry):
+    import re
+
+    _analyze("claims_claim")
+    Claim.objects.filter(pk=large_registry["claims"][0].pk).update(status="draft")
+    response = admin_client.get(
+        reverse("admin:claims_claim_changelist"), {"status__exact": "draft"}
+    )
+    assert re.search(r"\n1 claim\b", response.content.decode())
+    response = admin_client.get(reverse("admin:claims_claim_changelist"))  # under 10,000 rows
+    text = response.content.decode()
+    assert "about</span>" not in text
+    assert re.search(r"\n250 claims", text)

@@ -6,12 +6,13 @@ import math
 import re
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims import timeline
-from claims.models import Claim, ClaimLink, Topic
+from claims.models import Claim, ClaimLink, RegistryState, Topic
 from claims.timeline import Edge, Point
 from tests.factories import make_claim, make_link, make_topic
 
@@ -528,6 +529,7 @@ def _bulk_registry(count: int) -> None:
         ClaimLink(from_claim=a, to_claim=b, relation="contradicts", rationale="Bulk.")
         for a, b in itertools.pairwise(claims[::5])
     )
+    RegistryState.advance()  # as every bulk load does (services.analyze): pages cached before go
 
 
 def _queries(client, url: str) -> int:
@@ -547,8 +549,9 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_claims(
     few = _queries(client, url)
     _bulk_registry(230)
     assert Claim.objects.published().count() == 250
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # with the registry's generation (the page cache)
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.context["timeline"].dots) >= (200 if url == "/timeline/" else 5)
+    cache.clear()
     assert _queries(client, url) == few

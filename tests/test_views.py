@@ -325,3 +325,27 @@ def test_a_deep_page_of_search_results_follows_the_chosen_order(client, large_re
     response = client.get("/claims/?q=gas&sort=oldest&per_page=10&page=20")
     assert [c.pk for c in response.context["object_list"]] == [pk for _, pk in oldest[190:200]]
     assert all(c.snippet for c in response.context["object_list"])
+
+
+def test_a_claim_page_comes_from_the_cache_until_the_registry_changes(
+    client, public_registry, django_assert_num_queries
+):
+    claim = public_registry["stake"]
+    url = claim.get_absolute_url()
+    first = client.get(url).content
+    with django_assert_num_queries(1):  # only the registry's generation
+        assert client.get(url).content == first
+    claim.statement = "Lukoil owns a fifth of the Shah Deniz field."
+    claim.save()
+    assert "a fifth of the Shah Deniz field." in client.get(url).content.decode()
+
+
+def test_a_page_that_was_not_found_is_found_once_its_claim_is_published(client, public_registry):
+    from claims.models import Claim
+
+    claim = public_registry["review"]
+    url = claim.get_absolute_url()
+    assert client.get(url).status_code == 404
+    claim.status = Claim.Status.PUBLISHED
+    claim.save()
+    assert client.get(url).status_code == 200
