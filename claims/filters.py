@@ -107,7 +107,8 @@ class CompactSelect(forms.Select):
         field = self.choices.field
         rows = list(queryset[: self.limit + 1])
         if len(rows) > self.limit:
-            box = forms.TextInput(attrs={**self.attrs, "placeholder": "a source's slug"})
+            noun = queryset.model._meta.verbose_name
+            box = forms.TextInput(attrs={**self.attrs, "placeholder": f"a {noun}'s slug"})
             return box.render(name, value, attrs, renderer)
         self.choices = [("", field.empty_label or "")] + [
             (field.prepare_value(row), field.label_from_instance(row)) for row in rows
@@ -212,13 +213,18 @@ class ContradictionFilter(django_filters.FilterSet):
         queryset=Topic.objects.all(), to_field_name="slug", method="filter_side", label="Topic"
     )
     entity = django_filters.ModelChoiceFilter(
-        queryset=Entity.objects.all(), to_field_name="slug", method="filter_side", label="Entity"
+        queryset=Entity.objects.all(),
+        to_field_name="slug",
+        method="filter_side",
+        label="Entity",
+        widget=CompactSelect,
     )
     source = django_filters.ModelChoiceFilter(
         queryset=Source.objects.public().only("slug", "title"),
         to_field_name="slug",
         method="filter_side",
         label="Source",
+        widget=CompactSelect,
     )
 
     class Meta:

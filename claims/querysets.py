@@ -297,12 +297,17 @@ class ClaimQuerySet(models.QuerySet):
         """What a claim row shows: topics, cited sources and link badges."""
         from claims.models import Quote
 
-        return self.with_public_link_counts().prefetch_related(
-            "topics",
-            Prefetch(
-                "quotes",
-                queryset=Quote.objects.with_source_meta().order_by("source__title", "start"),
-            ),
+        # Not the search text (the statement and every quote again): no row shows it.
+        return (
+            self.defer("search_text")
+            .with_public_link_counts()
+            .prefetch_related(
+                "topics",
+                Prefetch(
+                    "quotes",
+                    queryset=Quote.objects.with_source_meta().order_by("source__title", "start"),
+                ),
+            )
         )
 
     def most_contested(self) -> ClaimQuerySet:

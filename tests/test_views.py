@@ -349,3 +349,13 @@ def test_a_page_that_was_not_found_is_found_once_its_claim_is_published(client, 
     claim.status = Claim.Status.PUBLISHED
     claim.save()
     assert client.get(url).status_code == 200
+
+
+def test_the_filter_form_and_facets_follow_a_change_to_the_registry(client, public_registry):
+    from tests.factories import make_topic
+
+    first = client.get("/claims/").content.decode()
+    assert "Shipping" not in first
+    topic = make_topic("shipping", name="Shipping")
+    public_registry["stake"].topics.add(topic)
+    assert "Shipping" in client.get("/claims/").content.decode()
