@@ -85,6 +85,12 @@ class SlugMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
         kwargs.setdefault("distinct", False)
         super().__init__(*args, **kwargs)
 
+    def get_filter_predicate(self, v) -> dict:
+        # By the row itself (its id), not its slug: PostgreSQL then estimates the
+        # tag's share from the link table's statistics and walks the list's index
+        # (1 ms instead of 100 ms for an entity on a quarter of the claims).
+        return {self.field_name: v}
+
 
 SORTS = {
     "newest": [F("event_date").desc(nulls_last=True), "-pk"],
@@ -124,10 +130,10 @@ class ClaimFilter(django_filters.FilterSet):
         help_text='Words must all match; "quoted words" match as a phrase; -word excludes.',
     )
     topic = SlugMultipleChoiceFilter(
-        field_name="topics__slug", queryset=Topic.objects.all(), label="Topics"
+        field_name="topics", queryset=Topic.objects.all(), label="Topics"
     )
     entity = SlugMultipleChoiceFilter(
-        field_name="entities__slug", queryset=Entity.objects.all(), label="Entities"
+        field_name="entities", queryset=Entity.objects.all(), label="Entities"
     )
     source = django_filters.ModelChoiceFilter(
         queryset=Source.objects.public().only("slug", "title"),

@@ -141,7 +141,7 @@ class TaggedClaimListView(ClaimListView):
 
     def get_queryset(self) -> QuerySet:
         self.tag = get_object_or_404(self.tag_model, slug=self.kwargs["slug"])
-        return self.for_tag(super().get_queryset(), self.tag.slug)
+        return self.for_tag(super().get_queryset(), self.tag)
 
     def get_context_data(self, **kwargs) -> dict:
         return super().get_context_data(**{self.context_tag_name: self.tag}, **kwargs)
@@ -152,8 +152,8 @@ class TopicClaimListView(TaggedClaimListView):
     context_tag_name = "topic"
     template_name = "claims/topic_detail.html"
 
-    def for_tag(self, claims: QuerySet, slug: str) -> QuerySet:
-        return claims.for_topic(slug)
+    def for_tag(self, claims: QuerySet, tag: Topic) -> QuerySet:
+        return claims.for_topic(tag)
 
 
 class EntityClaimListView(TaggedClaimListView):
@@ -161,8 +161,8 @@ class EntityClaimListView(TaggedClaimListView):
     context_tag_name = "entity"
     template_name = "claims/entity_detail.html"
 
-    def for_tag(self, claims: QuerySet, slug: str) -> QuerySet:
-        return claims.for_entity(slug)
+    def for_tag(self, claims: QuerySet, tag: Entity) -> QuerySet:
+        return claims.for_entity(tag)
 
 
 class ClaimDetailView(RegistryCachedPage, DetailView):
