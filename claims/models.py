@@ -441,7 +441,10 @@ class Claim(Versioned):
         ]
         indexes = [
             models.Index(fields=["status", "event_date"], name="claim_status_date_idx"),
-            models.Index(fields=["event_date"], name="claim_event_date_idx"),
+            # Date ranges, and the admin's list in the default order (any status).
+            NullsLastIndex(
+                F("event_date").desc(nulls_last=True), F("id").desc(), name="claim_newest_idx"
+            ),
             models.Index(fields=["value"], name="claim_value_idx"),
             # The public list's default order, so a page (even the last) is read
             # from the index instead of sorting every published claim.
