@@ -61,7 +61,9 @@ class CachedCountPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         pks = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        rows = {row.pk: row for row in self.object_list.filter(pk__in=pks).order_by()}
+        page = self.object_list.order_by()
+        page = page.among(pks) if hasattr(page, "among") else page.filter(pk__in=pks)
+        rows = {row.pk: row for row in page}
         return self._get_page([rows[pk] for pk in pks if pk in rows], number, self)
 
 
