@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.urls import reverse
@@ -43,13 +44,16 @@ HEADER = [
     "exported_at",
 ]
 CLAIMS_PER_CHUNK = 1000
+FIRST_CHUNK = 100  # a small first chunk: the download starts at once (0.3 s with 1,000)
 JOIN = "; "
 
 
-def _batches(rows: Iterator, size: int) -> Iterator[list]:
-    """Successive lists of up to `size` rows (itertools.batched arrives in 3.12)."""
-    while batch := list(islice(rows, size)):
+def _batches(rows: Iterator, size: int, first: int) -> Iterator[list]:
+    """Successive lists of up to `size` rows, the first of up to `first`."""
+    wanted = first
+    while batch := list(islice(rows, wanted)):
         yield batch
+        wanted = size
 
 
 class _CellWriter:
@@ -121,13 +125,25 @@ def citation_text(
     for a second at 100,000 claims. Each chunk then costs a fixed number of
     queries: its quotes, the sources not seen yet, and its claims' topics,
     entities and links. Claim and source cells are formatted once each.
+
+    It all runs in one transaction: PostgreSQL's server-side cursor then streams
+    (outside one, Django declares it WITH HOLD, and PostgreSQL computes every
+    row before the first), and a chunk's queries read what the claims did.
     """
+    with transaction.atomic(using=claims.db):
+        yield from _citation_chunks(claims, base_url, exported_at, public, chunk_size)
+
+
+def _citation_chunks(
+    claims: QuerySet[Claim], base_url: str, exported_at: dt.datetime, public: bool, chunk_size: int
+) -> Iterator[str]:
     stamp = exported_at.isoformat(timespec="seconds")
     claim_url = base_url + reverse("claims:claim-detail", args=[0]).replace("/0/", "/{}/")
     source_url = base_url + reverse("claims:source-detail", args=["slug"]).replace("/slug/", "/{}/")
     cells = _CellWriter()
     source_cells: dict[int, str] = {}
-    for chunk in _batches(claims.for_citations().iterator(chunk_size=chunk_size), chunk_size):
+    rows = claims.for_citations().iterator(chunk_size=chunk_size)
+    for chunk in _batches(rows, chunk_size, first=min(FIRST_CHUNK, chunk_size)):
         ids = [row[0] for row in chunk]
         quotes: dict[int, list[tuple]] = defaultdict(list)
         for claim_id, *quote in Quote.objects.for_citations(ids):
