@@ -97,10 +97,18 @@ def _links_by_claim(
 ) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
     """Ids of the claims that contradict and that support each claim."""
     links = ClaimLink.objects.public() if public else ClaimLink.objects.all()
-    links = links.touching(IdList(claim_ids)).filter(relation__in=["contradicts", "supports"])
+    links = (
+        links.filter(relation__in=["contradicts", "supports"])
+        .order_by()
+        .values_list("from_claim_id", "to_claim_id", "relation")
+    )
+    # A UNION of the two ends, each from its index: `from IN … OR to IN …` made
+    # PostgreSQL scan every link, 84 ms a chunk at 1,000,000 quotes.
+    ids = IdList(claim_ids)
+    touching = links.filter(from_claim__in=ids).union(links.filter(to_claim__in=ids))
     contradicted: dict[int, list[int]] = defaultdict(list)
     supported: dict[int, list[int]] = defaultdict(list)
-    for source, target, relation in links.values_list("from_claim_id", "to_claim_id", "relation"):
+    for source, target, relation in touching:
         if relation == "contradicts":
             contradicted[source].append(target)
             contradicted[target].append(source)
