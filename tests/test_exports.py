@@ -354,3 +354,14 @@ def test_reference_export_with_bad_filters_is_a_400(client, public_registry):
 
 def test_unknown_reference_format_is_404(client, public_registry):
     assert client.get("/sources/export.xml").status_code == 404
+
+
+@pytest.mark.parametrize("extra", [0, 40_000])
+def test_an_id_list_selects_exactly_its_rows_however_long(public_registry, extra):
+    from claims.querysets import IdList
+
+    wanted = [public_registry["stake"].pk, public_registry["balance"].pk]
+    ids = wanted + [10**9 + n for n in range(extra)]  # ids of no claim
+    found = Claim.objects.filter(pk__in=IdList(ids)).values_list("pk", flat=True)
+    assert sorted(found) == sorted(wanted)
+    assert not Claim.objects.filter(pk__in=IdList([])).exists()
