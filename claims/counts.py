@@ -34,7 +34,7 @@ def _cached(key: str | None, compute):
 
 
 class CachedCountPaginator(Paginator):
-    """A paginator whose count is cached per filter state until the registry changes.
+    """A paginator of claims whose count is cached per filter state until the registry changes.
 
     `generation` is RegistryState.current(), read once per request by the view.
     """
@@ -61,9 +61,7 @@ class CachedCountPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         pks = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        page = self.object_list.order_by()
-        page = page.among(pks) if hasattr(page, "among") else page.filter(pk__in=pks)
-        rows = {row.pk: row for row in page}
+        rows = {row.pk: row for row in self.object_list.order_by().among(pks)}
         return self._get_page([rows[pk] for pk in pks if pk in rows], number, self)
 
 
@@ -88,9 +86,9 @@ def cached_pks(queryset: models.QuerySet, *, generation: str, limit: int) -> lis
     return _cached(_key("pks", pks, generation), lambda: list(pks))
 
 
-def cached_page(key_parts: str, generation: str, render) -> tuple[bytes, str]:
-    """A rendered public page as (content, content type), cached per generation."""
-    return _cached(f"page:{generation}:{hashlib.sha256(key_parts.encode()).hexdigest()}", render)
+def page_key(url: str, generation: str) -> str:
+    """The cache key of the rendered public page at `url` in `generation`."""
+    return f"page:{generation}:{hashlib.sha256(url.encode()).hexdigest()}"
 
 
 def estimated_rows(model: type[models.Model], *, using: str) -> int | None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.core.cache import cache
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
@@ -10,7 +11,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from claims import anchoring, exports, references, timeline
-from claims.counts import CachedCountPaginator, cached_page, cached_pks, facet_rows
+from claims.counts import TTL, CachedCountPaginator, cached_pks, facet_rows, page_key
 from claims.filters import ClaimFilter, ContradictionFilter
 from claims.models import Claim, ClaimLink, Entity, RegistryState, Source, Topic
 from claims.rendering import Mark, claim_citation, highlight, source_citation
@@ -55,22 +56,16 @@ class RegistryCachedPage:
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):
             return super().dispatch(request, *args, **kwargs)
-        built: list[HttpResponse] = []
-
-        def render() -> tuple[bytes, str] | None:
-            response = super(RegistryCachedPage, self).dispatch(request, *args, **kwargs)
-            built.append(response)
-            if response.status_code != 200 or response.streaming:
-                return None
-            response.render()
-            return response.content, response["Content-Type"]
-
         self.generation = RegistryState.current()  # read once: the page's counts use it too
-        page = cached_page(request.build_absolute_uri(), self.generation, render)
-        if built:  # built just now: the response itself (it may be a 404 or a redirect)
-            return built[0]
-        content, content_type = page
-        return HttpResponse(content, content_type=content_type)
+        key = page_key(request.build_absolute_uri(), self.generation)
+        if (cached := cache.get(key)) is not None:
+            content, content_type = cached
+            return HttpResponse(content, content_type=content_type)
+        response = super().dispatch(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming:  # not a 404 or redirect
+            response.render()
+            cache.set(key, (response.content, response["Content-Type"]), TTL)
+        return response
 
 
 class OverviewView(RegistryCachedPage, TemplateView):
