@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
-from claims import services
+from claims import claimants, services
 from claims.counts import EstimatedCountPaginator
 from claims.exports import citations_response
 from claims.extraction import MEDIA_TYPES
@@ -41,6 +41,7 @@ from claims.forms import (
     WorkflowForm,
 )
 from claims.models import (
+    Attribution,
     Claim,
     ClaimLink,
     ClaimRevision,
@@ -50,6 +51,7 @@ from claims.models import (
     Source,
     StaleEdit,
     Topic,
+    format_partial_date,
 )
 from claims.querysets import claim_number
 from claims.rendering import Mark, highlight
@@ -182,6 +184,9 @@ def tags_public_claims(request: HttpRequest, tag: Topic | Entity) -> bool:
     """Whether a non-reviewer would change public pages by changing `tag`."""
     if request.user.has_perm("claims.publish_claim"):
         return False
+    if isinstance(tag, Entity):  # an entity is also shown as a claimant and a place
+        shown = Q(entities=tag) | Q(claimants=tag) | Q(place=tag)
+        return Claim.objects.visible().filter(shown).exists()
     return tag.claims.visible().exists()
 
 
@@ -618,6 +623,18 @@ class HeldInline:
         return not held_for_review(request, obj) and super().has_delete_permission(request, obj)
 
 
+class AttributionInline(HeldInline, admin.TabularInline):
+    """The claim's claimants: who asserts it, picked with autocomplete."""
+
+    model = Attribution
+    extra = 0
+    autocomplete_fields = ["entity"]
+    formfield_overrides = HELD_ID_FIELDS
+    fields = ["entity", "role", "basis"]
+    verbose_name = "claimant"
+    verbose_name_plural = "claimants (who asserts it: \u201caccording to \u2026\u201d)"
+
+
 class QuoteInline(HeldInline, admin.StackedInline):
     model = Quote
     form = QuoteForm
@@ -736,7 +753,7 @@ class ClaimAdmin(HistoryAdmin):
     paginator = EstimatedCountPaginator
     form = ClaimForm
     change_list_template = "admin/claims/claim/change_list.html"
-    inlines = [QuoteInline, ClaimLinkInline]
+    inlines = [AttributionInline, QuoteInline, ClaimLinkInline]
     list_display = [
         "id",
         "short_statement",
@@ -760,11 +777,12 @@ class ClaimAdmin(HistoryAdmin):
     search_help_text = "Words of the statement, its quotes or note, or a claim number (89 or #89)."
     # No date_hierarchy: its year links grouped every claim on each page view.
     show_full_result_count = False
-    autocomplete_fields = ["topics", "entities"]
+    autocomplete_fields = ["topics", "entities", "place"]
     formfield_overrides = HELD_ID_FIELDS
     readonly_fields = [
         "status",
         "workflow",
+        "claimant_suggestion",
         "incoming_links",
         "created_by",
         "updated_by",
@@ -772,10 +790,18 @@ class ClaimAdmin(HistoryAdmin):
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["statement", "status", "workflow", "version"]}),
+        (None, {"fields": ["statement", "claimant_suggestion", "status", "workflow", "version"]}),
         (
             "When and how much",
             {"fields": ["event_date", ("value", "unit")]},
+        ),
+        (
+            "Scope (optional)",
+            {
+                "fields": [("as_of_start", "as_of_end"), "measure", "place"],
+                "description": "What the claim holds for: a period, a measure or method, a "
+                "place. Two claims about different periods or measures may both be right.",
+            },
         ),
         ("Tags", {"fields": ["topics", "entities"]}),
         (
@@ -794,6 +820,7 @@ class ClaimAdmin(HistoryAdmin):
 
     class Media:
         css = {"all": ["claims/admin/claims.css"]}
+        js = ["claims/admin/claimants.js"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).with_counts()
@@ -824,6 +851,26 @@ class ClaimAdmin(HistoryAdmin):
     @admin.display(description="event date", ordering="event_date")
     def event_date_display(self, obj: Claim) -> str:
         return obj.event_date_display or "—"
+
+    @admin.display(description="as of: from")
+    def as_of_start_display(self, obj: Claim) -> str:
+        return format_partial_date(obj.as_of_start, obj.as_of_start_precision) or "\u2014"
+
+    @admin.display(description="to")
+    def as_of_end_display(self, obj: Claim) -> str:
+        return format_partial_date(obj.as_of_end, obj.as_of_end_precision) or "\u2014"
+
+    @admin.display(description="Suggested claimant")
+    def claimant_suggestion(self, obj: Claim) -> SafeString:
+        """Who the statement names as asserting it; claimants.js keeps it current as the
+        editor types, and adds one only when the editor clicks."""
+        return format_html(
+            '<div id="claimant-suggestion" data-url="{}" aria-live="polite">{}</div>',
+            reverse("admin:claims_claim_suggest_claimants"),
+            "The statement names no claimant."
+            if not (obj.pk and obj.statement)
+            else "Checking the statement\u2026",
+        )
 
     @admin.display(description="public page")
     def public_page(self, obj: Claim) -> SafeString | str:
@@ -858,6 +905,7 @@ class ClaimAdmin(HistoryAdmin):
         """Its quotes' and outgoing links' history, newest first, each with its changes."""
         entries = []
         for model, where, label in (
+            (Attribution, {"claim_id": object_id}, "claimant"),
             (Quote, {"claim_id": object_id}, "quote"),
             (ClaimLink, {"from_claim_id": object_id}, "link"),
         ):
@@ -890,7 +938,14 @@ class ClaimAdmin(HistoryAdmin):
                 ("This claim is public", {"fields": ["change_reason"], "description": note}),
             )
         if obj is not None and not self.has_change_permission(request, obj):
-            return at_precision(fieldsets, {"event_date": "event_date_display"})
+            return at_precision(
+                fieldsets,
+                {
+                    "event_date": "event_date_display",
+                    "as_of_start": "as_of_start_display",
+                    "as_of_end": "as_of_end_display",
+                },
+            )
         return fieldsets
 
     @admin.display(description="Workflow")
@@ -946,9 +1001,13 @@ class ClaimAdmin(HistoryAdmin):
         if stored is not None and held_for_review(request, stored):
             request._held_revision = services.propose_revision(
                 claim=stored,
-                # The precision is derived from the typed date and kept on the instance.
+                # The precisions are derived from the typed dates and kept on the instance.
                 data=services.revision_data(
-                    form.cleaned_data | {"event_date_precision": obj.event_date_precision}
+                    form.cleaned_data
+                    | {
+                        f"{name}_precision": getattr(obj, f"{name}_precision")
+                        for name in form.partial_dates
+                    }
                 ),
                 reason=form.cleaned_data.get("change_reason", ""),
                 user=request.user,
@@ -1043,6 +1102,11 @@ class ClaimAdmin(HistoryAdmin):
         view = self.admin_site.admin_view
         return [
             path("review-queue/", view(self.review_queue_view), name="claims_claim_review_queue"),
+            path(
+                "suggest-claimants/",
+                view(self.suggest_claimants_view),
+                name="claims_claim_suggest_claimants",
+            ),
             path("workflow/<str:action>/", view(self.workflow_view), name="claims_claim_workflow"),
             path(
                 "revisions/<int:revision_id>/decide/",
@@ -1078,6 +1142,26 @@ class ClaimAdmin(HistoryAdmin):
             "form": form,
         }
         return TemplateResponse(request, "admin/claims/claim/workflow_confirm.html", context)
+
+    def suggest_claimants_view(self, request: HttpRequest) -> JsonResponse:
+        """Who `?statement=` names as asserting it ("According to X, …", "X argued …"),
+        as entities to offer the editor; nothing is added until they click."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        suggestion = claimants.suggest(request.GET.get("statement", "")[:2000])
+        if suggestion is None:
+            return JsonResponse({"phrase": "", "role": "", "entities": []})
+        entities = Entity.objects.named_in(suggestion.phrase)
+        return JsonResponse(
+            {
+                "phrase": suggestion.phrase,
+                "role": suggestion.role,
+                "entities": [{"id": e.pk, "name": e.name, "kind": e.kind} for e in entities],
+                "add_entity_url": reverse("admin:claims_entity_add")
+                + "?"
+                + urlencode({"name": suggestion.phrase}),
+            }
+        )
 
     def review_queue_view(self, request: HttpRequest) -> HttpResponse:
         """Claims in review (oldest first, with who sent them) and held changes to public ones."""

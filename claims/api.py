@@ -16,7 +16,7 @@ from django_filters.views import FilterMixin
 
 from claims.counts import CachedCountPaginator
 from claims.filters import ClaimFilter
-from claims.models import Claim, ClaimLink, Quote, RegistryState, Source
+from claims.models import Claim, ClaimLink, Quote, RegistryState, Source, format_partial_date
 from claims.views import PageSizeMixin
 
 
@@ -72,6 +72,23 @@ def claim_json(claim: Claim, links: list[dict], request: HttpRequest) -> dict:
         "entities": [
             {"slug": e.slug, "name": e.name, "kind": e.kind} for e in claim.entities.all()
         ],
+        "claimants": [
+            {
+                "slug": a.entity.slug,
+                "name": a.entity.name,
+                "kind": a.entity.kind,
+                "role": a.role,
+            }
+            for a in claim.attributions.all()
+        ],
+        "as_of": {
+            "start": format_partial_date(claim.as_of_start, claim.as_of_start_precision) or None,
+            "start_precision": claim.as_of_start_precision,
+            "end": format_partial_date(claim.as_of_end, claim.as_of_end_precision) or None,
+            "end_precision": claim.as_of_end_precision,
+        },
+        "measure": claim.measure,
+        "place": {"slug": claim.place.slug, "name": claim.place.name} if claim.place else None,
         "quotes": [quote_json(q, request) for q in claim.quotes.all()],
         "links": links,
         "updated_at": claim.updated_at.isoformat(timespec="seconds"),

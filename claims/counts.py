@@ -66,18 +66,26 @@ class CachedCountPaginator(Paginator):
 
 
 def facet_rows(
-    model: type[models.Model], claims: models.QuerySet, *, generation: str, limit: int | None = None
+    model: type[models.Model],
+    claims: models.QuerySet,
+    *,
+    generation: str,
+    limit: int | None = None,
+    via: str = "claims",
 ) -> list:
-    """`model.objects.facets_for(claims)[:limit]` as a list, cached per filter state.
+    """`model.objects.facets_for(claims, via=via)[:limit]` as a list, cached per filter state.
 
     Exact counts over 100,000 claims take a fifth of a second on SQLite; the key
     is the claims query itself and the registry generation, so a publish, an
     edit or a retagging is seen by the very next request.
     """
     key = _key(
-        f"facets:{model._meta.label_lower}", claims.order_by().values("pk"), generation, f"{limit}"
+        f"facets:{model._meta.label_lower}:{via}",
+        claims.order_by().values("pk"),
+        generation,
+        f"{limit}",
     )
-    return _cached(key, lambda: list(model.objects.facets_for(claims)[:limit]))
+    return _cached(key, lambda: list(model.objects.facets_for(claims, via=via)[:limit]))
 
 
 def cached_pks(queryset: models.QuerySet, *, generation: str, limit: int) -> list[int]:

@@ -38,12 +38,15 @@ def parse_partial_date(value: str, *, end: bool) -> dt.date:
         raise ValidationError(f"{value} is not a real date.", code="invalid") from None
 
 
-def parse_dated(value: str) -> tuple[dt.date | None, str]:
-    """`2022`, `2022-02` or `2022-02-24` as (first day, precision); blank is (None, unknown)."""
+def parse_dated(value: str, *, end: bool = False) -> tuple[dt.date | None, str]:
+    """`2022`, `2022-02` or `2022-02-24` as (first day, precision); blank is (None, unknown).
+
+    With `end`, the last day it covers: the end of a period.
+    """
     value = value.strip()
     if not value:
         return None, DatePrecision.UNKNOWN
-    date = parse_partial_date(value, end=False)
+    date = parse_partial_date(value, end=end)
     # parse_partial_date accepted it, so the number of dashes says how precise it is.
     return date, (DatePrecision.YEAR, DatePrecision.MONTH, DatePrecision.DAY)[value.count("-")]
 
@@ -134,6 +137,12 @@ class ClaimFilter(django_filters.FilterSet):
     )
     entity = SlugMultipleChoiceFilter(
         field_name="entities", queryset=Entity.objects.all(), label="Entities"
+    )
+    claimant = SlugMultipleChoiceFilter(
+        field_name="claimants",
+        queryset=Entity.objects.all(),
+        label="Claimants",
+        help_text="Who asserts the claim (its claimant), as against where it appeared.",
     )
     source = django_filters.ModelChoiceFilter(
         queryset=Source.objects.public().only("slug", "title"),

@@ -156,7 +156,8 @@ class PartialDateFormField(forms.CharField):
     Cleans to a (date, precision) pair; `PartialDateFormMixin` puts both on the instance.
     """
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, *, end: bool = False, **kwargs) -> None:
+        self.end = end  # the last day it covers (a period's end), not the first
         kwargs.setdefault("required", False)
         kwargs.setdefault("max_length", 10)
         kwargs.setdefault("help_text", "YYYY, YYYY-MM or YYYY-MM-DD, only as precise as known.")
@@ -164,7 +165,7 @@ class PartialDateFormField(forms.CharField):
         super().__init__(**kwargs)
 
     def clean(self, value: str) -> tuple[dt.date | None, str]:
-        return parse_dated(super().clean(value))
+        return parse_dated(super().clean(value), end=self.end)
 
 
 class PartialDateFormMixin:
@@ -472,14 +473,39 @@ class PassageForm(forms.Form):
         return cleaned
 
 
+class DatalistInput(forms.TextInput):
+    """A text box with suggestions (an HTML <datalist>); any other text is accepted too."""
+
+    template_name = "claims/widgets/datalist.html"
+
+    def __init__(self, *, options, list_id: str, attrs: dict | None = None) -> None:
+        super().__init__({"list": list_id, "size": 60, **(attrs or {})})
+        self.options, self.list_id = options, list_id
+
+    def get_context(self, name, value, attrs) -> dict:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["options"], context["widget"]["list_id"] = self.options, self.list_id
+        return context
+
+
 class ClaimForm(PartialDateFormMixin, VersionedForm):
     """The claim form; a change to a public claim needs a reason, kept in its history."""
 
-    partial_dates = ("event_date",)
+    partial_dates = ("event_date", "as_of_start", "as_of_end")
     event_date = PartialDateFormField(
         label="Event date",
         help_text="When what the claim states happened or held: YYYY, YYYY-MM or YYYY-MM-DD, "
         "only as precise as the sources say; blank when unknown.",
+    )
+    as_of_start = PartialDateFormField(
+        label="As of: from",
+        help_text="The period the claim holds for, when it is a span (\u201cas of 2023\u20132025, "
+        "relations were deteriorating\u201d): YYYY, YYYY-MM or YYYY-MM-DD.",
+    )
+    as_of_end = PartialDateFormField(
+        end=True,
+        label="to",
+        help_text="Blank when open-ended; on or after the start.",
     )
 
     change_reason = forms.CharField(
@@ -504,7 +530,27 @@ class ClaimForm(PartialDateFormMixin, VersionedForm):
 
     class Meta:
         model = Claim
-        fields = ["statement", "event_date", "value", "unit", "topics", "entities", "note"]
+        fields = [
+            "statement",
+            "event_date",
+            "value",
+            "unit",
+            "as_of_start",
+            "as_of_end",
+            "measure",
+            "place",
+            "topics",
+            "entities",
+            "note",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "measure" in self.fields:
+            # Suggestions: the measures already in use, so the same method reads the same.
+            self.fields["measure"].widget = DatalistInput(
+                options=Claim.objects.measures_in_use(), list_id="measures-in-use"
+            )
 
     def has_changed(self) -> bool:
         return any(name not in {"version", "change_reason"} for name in self.changed_data)

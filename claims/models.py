@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 from claims.querysets import (
     ClaimLinkQuerySet,
     ClaimQuerySet,
+    EntityQuerySet,
     OriginalQuerySet,
     QuoteQuerySet,
     SlugQuerySet,
@@ -298,7 +299,7 @@ class Entity(Versioned):
     )
 
     history = HistoricalRecords()
-    objects = SlugQuerySet.as_manager()
+    objects = EntityQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -400,8 +401,41 @@ class Claim(Versioned):
     )
     value = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
     unit = models.CharField(max_length=40, blank=True, help_text="e.g. percent, troops, USD.")
+    # Scope qualifiers (Wikidata's start time, end time, determination method and
+    # location): when the claim is said to hold, as distinct from the event date.
+    # The start is stored as the first day it covers and the end as the last, so
+    # periods compare in SQL whatever their precision.
+    as_of_start = models.DateField(
+        null=True, blank=True, help_text="The first day of the period the claim holds for."
+    )
+    as_of_start_precision = models.CharField(
+        max_length=10, choices=DatePrecision, default=DatePrecision.UNKNOWN
+    )
+    as_of_end = models.DateField(
+        null=True, blank=True, help_text="The last day of the period the claim holds for."
+    )
+    as_of_end_precision = models.CharField(
+        max_length=10, choices=DatePrecision, default=DatePrecision.UNKNOWN
+    )
+    measure = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="How a figure was measured, e.g. survey of 1,000 youths aged 18-29.",
+    )
+    place = models.ForeignKey(
+        Entity,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims_placed",
+        limit_choices_to={"kind__in": [Entity.Kind.COUNTRY, Entity.Kind.PLACE]},
+        help_text="Where the claim holds, when it is narrower than its topics say.",
+    )
     topics = models.ManyToManyField(Topic, related_name="claims", blank=True)
     entities = models.ManyToManyField(Entity, related_name="claims", blank=True)
+    claimants = models.ManyToManyField(
+        Entity, through="Attribution", related_name="claims_asserted", blank=True
+    )
     note = models.TextField(blank=True, help_text="Editor's note, e.g. the basis of the date.")
     retraction_reason = models.TextField(
         blank=True, editable=False, help_text="Why the claim was retracted, shown on its page."
@@ -446,6 +480,7 @@ class Claim(Versioned):
                 F("event_date").desc(nulls_last=True), F("id").desc(), name="claim_newest_idx"
             ),
             models.Index(fields=["value"], name="claim_value_idx"),
+            models.Index(fields=["as_of_start", "as_of_end"], name="claim_as_of_idx"),
             # The public list's default order, so a page (even the last) is read
             # from the index instead of sorting every published claim.
             NullsLastIndex(
@@ -468,6 +503,21 @@ class Claim(Versioned):
                 condition=Q(value__isnull=False) | Q(unit=""), name="claim_unit_needs_value"
             ),
             models.CheckConstraint(condition=~Q(statement=""), name="claim_statement_not_empty"),
+            models.CheckConstraint(
+                condition=_date_matches_precision("as_of_start"),
+                name="claim_as_of_start_matches_precision",
+            ),
+            models.CheckConstraint(
+                condition=_date_matches_precision("as_of_end"),
+                name="claim_as_of_end_matches_precision",
+            ),
+            models.CheckConstraint(
+                condition=Q(as_of_start__isnull=True)
+                | Q(as_of_end__isnull=True)
+                | Q(as_of_end__gte=F("as_of_start")),
+                name="claim_as_of_in_order",
+                violation_error_message="The period ends before it starts.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -482,14 +532,98 @@ class Claim(Versioned):
         return format_partial_date(self.event_date, self.event_date_precision)
 
     @property
+    def as_of_display(self) -> str:
+        """The period the claim holds for, e.g. `2023–2025`, `since 2023`, `until 2020-05`."""
+        start = format_partial_date(self.as_of_start, self.as_of_start_precision)
+        end = format_partial_date(self.as_of_end, self.as_of_end_precision)
+        if start and end:
+            return start if start == end else f"{start}\u2013{end}"
+        if start:
+            return f"since {start}"
+        return f"until {end}" if end else ""
+
+    def clean(self) -> None:
+        super().clean()
+        if self.as_of_start and self.as_of_end and self.as_of_end < self.as_of_start:
+            raise ValidationError(
+                {
+                    "as_of_end": "The period ends before it starts: give an end on or after "
+                    f"{format_partial_date(self.as_of_start, self.as_of_start_precision)}."
+                }
+            )
+
+    @property
     def is_public(self) -> bool:
         """Whether the claim has a public page."""
         return self.status in self.PUBLIC
+
+    def appearances(self) -> list[Quote]:
+        """Its (prefetched) quotes in the order their sources appeared: dated sources
+        oldest first, then undated ones; within a source, in reading order."""
+        return sorted(
+            self.quotes.all(),
+            key=lambda q: (
+                q.source.published is None,
+                q.source.published or dt.date.max,
+                q.source.title,
+                q.start,
+                q.pk,
+            ),
+        )
 
     @property
     def cited_sources(self) -> list[Source]:
         """The distinct sources of the claim's (prefetched) quotes, in order."""
         return list({q.source_id: q.source for q in self.quotes.all()}.values())
+
+
+class Attribution(models.Model):
+    """Who asserts a claim, and in what role: its claimant, apart from where it appeared.
+
+    schema.org's Claim.author, as against its appearances (the quotes' sources).
+    """
+
+    class Role(models.TextChoices):
+        STATED = "stated", "stated"
+        REPORTED = "reported", "reported"
+        ESTIMATED = "estimated", "estimated"
+        FORECAST = "forecast", "forecast"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="attributions")
+    entity = models.ForeignKey(
+        Entity,
+        on_delete=models.PROTECT,
+        related_name="attributions",
+        verbose_name="claimant",
+        help_text="A person, organisation, government or survey.",
+    )
+    role = models.CharField(max_length=10, choices=Role, default=Role.STATED)
+    basis = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The words of the statement or a quote that name the claimant, "
+        "e.g. \u201cAccording to Rasmus Canb\u00e4ck\u201d.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim_id", "id"]
+        indexes = [models.Index(fields=["entity", "claim"], name="attribution_entity_claim_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "entity"],
+                name="attribution_unique_claimant",
+                violation_error_message="This claimant is already named on the claim.",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["stated", "reported", "estimated", "forecast"]),
+                name="attribution_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.claim_id} {self.role} by {self.entity}"
 
 
 class StatusChange(models.Model):

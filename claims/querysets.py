@@ -29,8 +29,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import Col, RawSQL
-from django.db.models.functions import Coalesce, Concat, Replace
+from django.db.models.functions import Coalesce, Concat, ExtractYear, Replace
 
+from claims.claimants import named_in
 from claims.textsearch import parse, to_fts5
 
 # Snippets mark matches with these control characters; templates escape the
@@ -168,14 +169,23 @@ class SlugQuerySet(models.QuerySet):
             claim_count=Count("claims", filter=Q(claims__status="published"), distinct=True)
         )
 
-    def facets_for(self, claims: models.QuerySet) -> SlugQuerySet:
-        """Rows tagged on any of `claims`, with `claim_count` among them, most first."""
+    def facets_for(self, claims: models.QuerySet, *, via: str = "claims") -> SlugQuerySet:
+        """Rows tagged on any of `claims` (through the relation `via`: `claims` for tags,
+        `claims_asserted` for claimants), with `claim_count` among them, most first."""
         # The count reuses the filter's join; a claim has a tag once, so no DISTINCT.
         return (
-            self.filter(claims__in=claims.order_by().values("pk"))
-            .annotate(claim_count=Count("claims"))
+            self.filter(**{f"{via}__in": claims.order_by().values("pk")})
+            .annotate(claim_count=Count(via))
             .order_by("-claim_count", "name")
         )
+
+
+class EntityQuerySet(SlugQuerySet):
+    def named_in(self, phrase: str, limit: int = 5) -> list:
+        """Entities whose name or an alias occurs in `phrase` as whole words, in its order."""
+        rows = {row.pk: row for row in self.only("pk", "name", "slug", "kind", "aliases")}
+        found = named_in(phrase, ((pk, [r.name, *r.alias_list]) for pk, r in rows.items()))
+        return [rows[pk] for pk in found[:limit]]
 
 
 class StoredSearchVector(models.Expression):
@@ -322,7 +332,7 @@ class ClaimQuerySet(models.QuerySet):
         )
 
     def for_list(self) -> ClaimQuerySet:
-        """What a claim row shows: topics, cited sources and link badges."""
+        """What a claim row shows: topics, claimants, cited sources and link badges."""
         from claims.models import Quote
 
         # Not the search text (the statement and every quote again): no row shows it.
@@ -331,12 +341,29 @@ class ClaimQuerySet(models.QuerySet):
             .with_public_link_counts()
             .prefetch_related(
                 "topics",
+                _attributions(),
                 Prefetch(
                     "quotes",
                     queryset=Quote.objects.with_source_meta().order_by("source__title", "start"),
                 ),
             )
         )
+
+    def measures_in_use(self, limit: int = 200) -> list[str]:
+        """The distinct measures editors have written, alphabetically (form suggestions)."""
+        rows = self.exclude(measure="").order_by("measure").values_list("measure", flat=True)
+        return list(rows.distinct()[:limit])
+
+    def with_period_years(self) -> ClaimQuerySet:
+        """Annotate `period_from_year` and `period_to_year`: the years a claim is about.
+
+        Its as-of period when set (an open end stays NULL), else its event date's
+        year; so two claims about different periods can be told apart in SQL.
+        """
+        start = Coalesce("as_of_start", "event_date")
+        has_period = Q(as_of_start__isnull=False) | Q(as_of_end__isnull=False)
+        end = Case(When(has_period, then=F("as_of_end")), default=F("event_date"))
+        return self.annotate(period_from_year=ExtractYear(start), period_to_year=ExtractYear(end))
 
     def most_contested(self) -> ClaimQuerySet:
         """Claims with the most contradicts links to published claims, most first."""
@@ -353,7 +380,12 @@ class ClaimQuerySet(models.QuerySet):
         # time, and the CSV only needs their text (measured with make bench).
         return (
             self.order_by(F("event_date").desc(nulls_last=True), "-pk")
-            .annotate(event_date_raw=_raw("event_date"), value_raw=_raw("value"))
+            .annotate(
+                event_date_raw=_raw("event_date"),
+                value_raw=_raw("value"),
+                as_of_start_raw=_raw("as_of_start"),
+                as_of_end_raw=_raw("as_of_end"),
+            )
             .values_list(
                 "pk",
                 "statement",
@@ -362,6 +394,12 @@ class ClaimQuerySet(models.QuerySet):
                 "event_date_precision",
                 "value_raw",
                 "unit",
+                "as_of_start_raw",
+                "as_of_start_precision",
+                "as_of_end_raw",
+                "as_of_end_precision",
+                "measure",
+                "place__name",
             )
         )
 
@@ -408,10 +446,11 @@ class ClaimQuerySet(models.QuerySet):
         from claims.models import Quote
 
         quotes = Quote.objects.select_related("source")
-        return self.prefetch_related(
+        return self.select_related("place").prefetch_related(
             Prefetch("quotes", queryset=quotes if source_text else quotes.with_source_meta()),
             "topics",
             "entities",
+            _attributions(),
         )
 
     def in_review_queue(self) -> ClaimQuerySet:
@@ -458,6 +497,13 @@ class JoinedLines(models.Aggregate):
             template="%(function)s(%(expressions)s, E'\\n' ORDER BY source_id, start, id)",
             **extra_context,
         )
+
+
+def _attributions() -> Prefetch:
+    """A claim's claimants, with their entities, in the editor's order."""
+    from claims.models import Attribution
+
+    return Prefetch("attributions", queryset=Attribution.objects.select_related("entity"))
 
 
 def _raw(field: str) -> ExpressionWrapper:

@@ -655,15 +655,32 @@ def take_action_on_many(
 
 # --- Changes to published claims, held for a reviewer ---------------------------------
 
-REVISABLE = ("statement", "event_date", "event_date_precision", "value", "unit", "note")
+REVISABLE = (
+    "statement",
+    "event_date",
+    "event_date_precision",
+    "value",
+    "unit",
+    "as_of_start",
+    "as_of_start_precision",
+    "as_of_end",
+    "as_of_end_precision",
+    "measure",
+    "place",
+    "note",
+)
 REVISABLE_SETS = ("topics", "entities")
 
 
 def revision_data(values: Mapping) -> dict:
-    """Form values as JSON: dates and numbers as text, topics and entities as sorted ids."""
+    """Form values as JSON: dates and numbers as text, rows (a place, topics and entities)
+    as ids, sets of them sorted."""
     data: dict = {}
     for name in REVISABLE:
         value = values.get(name)
+        value = getattr(value, "pk", value)
+        if isinstance(value, dt.date):
+            value = value.isoformat()
         data[name] = "" if value is None else (value if isinstance(value, str) else str(value))
     for name in REVISABLE_SETS:
         data[name] = sorted(getattr(item, "pk", item) for item in values.get(name) or ())
@@ -672,8 +689,7 @@ def revision_data(values: Mapping) -> dict:
 
 def current_data(claim: Claim) -> dict:
     """The claim's own values in the shape of `revision_data`."""
-    values = {name: getattr(claim, name) for name in REVISABLE}
-    values["event_date"] = claim.event_date.isoformat() if claim.event_date else None
+    values = {name: getattr(claim, Claim._meta.get_field(name).attname) for name in REVISABLE}
     return revision_data(
         values
         | {
@@ -723,12 +739,19 @@ def revision_changes(revision: ClaimRevision) -> list[tuple[str, str, str]]:
             e.pk: e.name for e in Entity.objects.filter(pk__in=_ids(revision, now, "entities"))
         },
     }
+    places = {now.get("place"), revision.data.get("place")} - {"", None}
+    labels["place"] = {str(e.pk): e.name for e in Entity.objects.filter(pk__in=places)}
     rows = []
     for name in (*REVISABLE, *REVISABLE_SETS):
+        if name not in revision.data:
+            continue  # proposed before the field existed: left as it is
         old, new = now.get(name), revision.data.get(name)
         if name in REVISABLE_SETS:
             old_text = ", ".join(labels[name].get(i, f"#{i}") for i in old or [])
             new_text = ", ".join(labels[name].get(i, f"#{i}") for i in new or [])
+        elif name in labels:
+            old_text = labels[name].get(old, f"#{old}") if old else ""
+            new_text = labels[name].get(new, f"#{new}") if new else ""
         else:
             old_text, new_text = old or "", new or ""
         if old_text != new_text:
@@ -758,15 +781,17 @@ def decide_revision(
                 f"Claim #{claim.pk} has changed since this change was proposed; reject it "
                 f"and ask for a new proposal made from the current claim."
             )
-        data = revision.data
+        data, current = revision.data, current_data(claim)
         for name in REVISABLE:
-            value = data.get(name, "")
-            # Blank dates and values are NULL in the database, blank text is "".
-            setattr(claim, name, (value or None) if name in ("event_date", "value") else value)
+            column = Claim._meta.get_field(name)
+            # A change proposed before a field existed leaves it as it is.
+            value = data.get(name, current.get(name))
+            # Blank dates, values and places are NULL in the database, blank text is "".
+            setattr(claim, column.attname, (value or None) if column.null else value)
         claim.updated_by = user
         proposer = revision.proposed_by.get_username() if revision.proposed_by else "an editor"
         claim._change_reason = f"Change by {proposer}, approved: {revision.reason}"
-        claim.full_clean(exclude=["topics", "entities"])
+        claim.full_clean(exclude=["topics", "entities", "claimants"])
         claim.save()
         claim.topics.set(data.get("topics") or [])
         claim.entities.set(data.get("entities") or [])

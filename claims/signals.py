@@ -8,7 +8,16 @@ from django.db import OperationalError
 from django.db.backends.signals import connection_created
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from claims.models import Claim, ClaimLink, Entity, Quote, RegistryState, Source, Topic
+from claims.models import (
+    Attribution,
+    Claim,
+    ClaimLink,
+    Entity,
+    Quote,
+    RegistryState,
+    Source,
+    Topic,
+)
 
 
 def _advance(sender, **kwargs) -> None:
@@ -44,10 +53,11 @@ def _sqlite_statistics(sender, connection, **kwargs) -> None:
 def connect() -> None:
     """Called once from the app config."""
     connection_created.connect(_sqlite_statistics, dispatch_uid="sqlite-statistics")
-    for model in (Claim, ClaimLink, Topic, Entity, Source, Quote):
+    for model in (Claim, ClaimLink, Topic, Entity, Source, Quote, Attribution):
         post_save.connect(_advance, sender=model, dispatch_uid=f"advance-save-{model.__name__}")
         post_delete.connect(_advance, sender=model, dispatch_uid=f"advance-delete-{model.__name__}")
-    for through in (Claim.topics.through, Claim.entities.through):
+    # (claimants.add() on the Attribution model sends m2m_changed, not post_save)
+    for through in (Claim.topics.through, Claim.entities.through, Attribution):
         m2m_changed.connect(
             _advance, sender=through, dispatch_uid=f"advance-m2m-{through.__name__}"
         )

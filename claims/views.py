@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import F, QuerySet
@@ -98,6 +99,16 @@ class OverviewView(RegistryCachedPage, TemplateView):
         )
 
 
+@dataclass(frozen=True)
+class FacetGroup:
+    """One facet of the claim list: its rows (with `claim_count`) and the slugs chosen."""
+
+    heading: str
+    key: str  # the filter's parameter
+    rows: list
+    selected: list[str]
+
+
 class ClaimListView(PageSizeMixin, FilterView):
     """Published claims, filtered by the URL, with facet counts."""
 
@@ -118,14 +129,26 @@ class ClaimListView(PageSizeMixin, FilterView):
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
         matching = self.object_list
-        context["topic_facets"] = facet_rows(Topic, matching, generation=self.generation)
-        context["entity_facets"] = facet_rows(
-            Entity, matching, generation=self.generation, limit=25
+        generation = self.generation
+        context["topic_facets"] = facet_rows(Topic, matching, generation=generation)
+        context["entity_facets"] = facet_rows(Entity, matching, generation=generation, limit=25)
+        context["claimant_facets"] = facet_rows(
+            Entity, matching, generation=generation, limit=25, via="claims_asserted"
         )
-        context["generation"] = self.generation  # the key of the cached form and facets
-        context["selected_topics"] = self.request.GET.getlist("topic")
-        context["selected_entities"] = self.request.GET.getlist("entity")
+        context["facet_groups"] = [
+            FacetGroup("Topics", "topic", context["topic_facets"], self.selected("topic")),
+            FacetGroup("Entities", "entity", context["entity_facets"], self.selected("entity")),
+            FacetGroup(
+                "Claimants", "claimant", context["claimant_facets"], self.selected("claimant")
+            ),
+        ]
+        context["generation"] = generation  # the key of the cached form and facets
         return context
+
+    def selected(self, name: str) -> list[str]:
+        """The slugs chosen for the filter `name`, as the FilterSet read them."""
+        cleaned = getattr(self.filterset.form, "cleaned_data", {})  # absent if unbound
+        return [row.slug for row in cleaned.get(name) or ()]
 
 
 class TaggedClaimListView(ClaimListView):
@@ -168,7 +191,7 @@ class ClaimDetailView(RegistryCachedPage, DetailView):
 
     def get_context_data(self, **kwargs) -> dict:
         claim = self.object
-        quotes = list(claim.quotes.all())
+        quotes = claim.appearances()
         for quote in quotes:
             quote.before, quote.after = anchoring.sentence_context(
                 quote.source.text, quote.start, quote.end
@@ -183,8 +206,14 @@ class ClaimDetailView(RegistryCachedPage, DetailView):
             link.other = link.to_claim if outgoing else link.from_claim
             groups[label].append(link)
         permalink = self.request.build_absolute_uri(claim.get_absolute_url())
+        dated = [q for q in quotes if q.source.published is not None]
         return super().get_context_data(
             quotes=quotes,
+            # Undated sources come last, so the first is only known to be the earliest
+            # appearance when every source is dated.
+            first_appearance=dated[0] if dated else None,
+            all_dated=len(dated) == len(quotes),
+            reported_in=list({q.source_id: q.source for q in quotes}.values()),
             link_groups=sorted(groups.items()),
             permalink=permalink,
             citation=claim_citation(claim, permalink, quotes),

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 
-from claims.models import Source
+from claims.models import Claim, Source
 
 
 @pytest.fixture(autouse=True)
@@ -124,6 +124,20 @@ def public_registry(db) -> dict:
     draft = make_claim("A draft about Lukoil that is not public.", topics=[energy])
     review = make_claim("A claim in review about Lukoil.", topics=[energy], status="review")
     retracted = make_claim("A retracted claim about thriving ties.", status="retracted")
+    # Who asserts them, and for when: claimants (one of them not a tag) and scope.
+    analyst = make_entity("ann-analyst", name="Ann Analyst", kind="person")
+    stake.attributions.create(entity=lukoil, role="reported", basis="Lukoil currently owns")
+    decline.attributions.create(entity=analyst, role="stated", basis="Relations continue")
+    balance.attributions.create(entity=analyst, role="stated", basis="the balance of power")
+    Claim.objects.filter(pk=decline.pk).update(
+        as_of_start=dt.date(2023, 1, 1),
+        as_of_start_precision="year",
+        as_of_end=dt.date(2025, 6, 30),
+        as_of_end_precision="month",
+        measure="Analysts' reading of official statements",
+        place=russia,
+    )
+    decline.refresh_from_db()
     make_quote(stake, alpha, "Lukoil currently owns 20 % of Azerbaijan’s largest gas field")
     make_quote(decline, beta, "Relations continue to deteriorate sharply.")
     make_quote(balance, beta, "the balance of power was still Azerbaijan’s central theme")
@@ -142,6 +156,7 @@ def public_registry(db) -> dict:
         "military": military,
         "lukoil": lukoil,
         "russia": russia,
+        "analyst": analyst,
         "stake": stake,
         "decline": decline,
         "balance": balance,

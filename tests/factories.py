@@ -65,6 +65,15 @@ def make_link(
     )
 
 
+# The claimant inline's management form, with no rows (stored claimants are left as they are).
+NO_CLAIMANTS = {
+    "attributions-TOTAL_FORMS": "0",
+    "attributions-INITIAL_FORMS": "0",
+    "attributions-MIN_NUM_FORMS": "0",
+    "attributions-MAX_NUM_FORMS": "1000",
+}
+
+
 def admin_claim_form(source: Source, passage: str, **extra) -> dict:
     """The POST data of the admin's claim form with one new inline quote."""
     return {
@@ -85,6 +94,7 @@ def admin_claim_form(source: Source, passage: str, **extra) -> dict:
         "links_out-INITIAL_FORMS": "0",
         "links_out-MIN_NUM_FORMS": "0",
         "links_out-MAX_NUM_FORMS": "1000",
+        **NO_CLAIMANTS,
         **extra,
     }
 
@@ -113,6 +123,7 @@ def admin_claim_change_form(claim: Claim, *new_links: tuple[str, Claim], **extra
         "links_out-INITIAL_FORMS": str(len(stored)),
         "links_out-MIN_NUM_FORMS": "0",
         "links_out-MAX_NUM_FORMS": "1000",
+        **NO_CLAIMANTS,
     }
     if saved:
         data["version"] = str(claim.version)

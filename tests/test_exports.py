@@ -47,16 +47,18 @@ def test_csv_text_for_a_small_registry_is_exactly_as_documented(public_registry)
         f"{decline},Relations between Azerbaijan and Russia are deteriorating.,published,2023-10,"
         f"month,,,Military,Russia,Relations continue to deteriorate sharply.,0,42,1,Beta article,"
         f",Outlet B,,unknown,,https://f.example/sources/beta/,https://f.example/claims/{decline}/,"
-        f"{stake},,2026-11-29T12:00:00+00:00\r\n"
+        f"{stake},,2026-11-29T12:00:00+00:00,Ann Analyst (stated),2023,2025-06,"
+        f"Analysts' reading of official statements,Russia\r\n"
         f"{stake},Lukoil owns a fifth of Shah Deniz.,published,2022-02-22,day,20,percent,Energy,"
         f"Lukoil,Lukoil currently owns 20 % of Azerbaijan’s largest gas field,0,{lukoil_end},1,"
         f"Alpha article,Ann Author,Outlet A,2023,year,,https://f.example/sources/alpha/,"
-        f"https://f.example/claims/{stake}/,{decline},{balance},2026-11-29T12:00:00+00:00\r\n"
+        f"https://f.example/claims/{stake}/,{decline},{balance},2026-11-29T12:00:00+00:00,"
+        f"Lukoil (reported),,,,\r\n"
         f"{balance},Azerbaijan kept a balance of power between the great powers.,published,2010,"
         f"year,,,Energy; Military,Russia,the balance of power was still Azerbaijan’s central theme,"
         f"{balance_start},{balance_end},3,Beta article,,Outlet B,,unknown,,"
         f"https://f.example/sources/beta/,https://f.example/claims/{balance}/,,,"
-        f"2026-11-29T12:00:00+00:00\r\n"
+        f"2026-11-29T12:00:00+00:00,Ann Analyst (stated),,,,\r\n"
     )
     assert _csv(Claim.objects.published()) == expected
 

@@ -439,7 +439,7 @@ def test_a_selected_passage_opens_the_claim_form_with_the_quote_prefilled(client
     target = urlsplit(response["Location"])
     assert target.path == reverse("admin:claims_claim_add")
     form = client.get(response["Location"])
-    inline = form.context["inline_admin_formsets"][0].formset.forms[0]
+    inline = quote_formset(form).forms[0]
     start = source.text.index(passage)
     assert inline.initial == {
         "source": source.pk,
@@ -480,7 +480,7 @@ def test_add_as_evidence_opens_that_claims_form_with_a_new_quote(client, editor,
         "admin:claims_claim_change", args=[quote.claim_id]
     )
     form = client.get(response["Location"])
-    forms = form.context["inline_admin_formsets"][0].formset.forms
+    forms = quote_formset(form).forms
     assert [f.instance.pk for f in forms] == [quote.pk, None]
     assert forms[1].initial["exact"] == "the Shah Deniz gas field"
 
@@ -597,3 +597,12 @@ def _version(package: str) -> str:
     from importlib.metadata import version
 
     return version(package)
+
+
+def quote_formset(response):
+    """The claim form's inline formset of quotes."""
+    return next(
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == "quotes"
+    )
