@@ -1150,12 +1150,13 @@ class ClaimAdmin(HistoryAdmin):
             raise PermissionDenied
         suggestion = claimants.suggest(request.GET.get("statement", "")[:2000])
         if suggestion is None:
-            return JsonResponse({"phrase": "", "role": "", "entities": []})
+            return JsonResponse({"phrase": "", "role": "", "basis": "", "entities": []})
         entities = Entity.objects.named_in(suggestion.phrase)
         return JsonResponse(
             {
                 "phrase": suggestion.phrase,
                 "role": suggestion.role,
+                "basis": suggestion.basis,
                 "entities": [{"id": e.pk, "name": e.name, "kind": e.kind} for e in entities],
                 "add_entity_url": reverse("admin:claims_entity_add")
                 + "?"

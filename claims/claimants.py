@@ -48,17 +48,18 @@ class Suggestion:
 
     phrase: str
     role: str  # stated, reported, estimated or forecast (Attribution.Role's values)
+    basis: str = ""  # the words that say so, e.g. "According to X" or "X argued"
 
 
 def suggest(statement: str) -> Suggestion | None:
     """The claimant phrase at the start of `statement`, or None if it names none."""
     text = " ".join(statement.split())
     if match := _ACCORDING.match(text):
-        return Suggestion(match["who"].strip(), "stated")
+        return Suggestion(match["who"].strip(), "stated", match[0].rstrip(",:; ").strip())
     match = _SAYS.match(text)
     if match is None or _PASSIVE.search(match["who"]):
         return None  # "aid was estimated at …" names no one
-    return Suggestion(match["who"].strip(" ,"), _VERBS[match["verb"].lower()])
+    return Suggestion(match["who"].strip(" ,"), _VERBS[match["verb"].lower()], match[0])
 
 
 def _fold(text: str) -> str:

@@ -286,13 +286,15 @@ class ClaimLinkFormSet(VersionedInlineFormSet):
             to_claim, relation = (form.cleaned_data.get(f) for f in ("to_claim", "relation"))
             if to_claim is None or not relation:
                 continue
-            if (to_claim.pk, relation) in seen:
+            # A claim, or its id where the inline is read-only (a public claim, to an editor).
+            to_pk = getattr(to_claim, "pk", to_claim)
+            if (to_pk, relation) in seen:
                 subject = f"#{self.instance.pk}" if self.instance.pk else "this claim"
                 form.add_error(
-                    None, f"“{subject} {relation} #{to_claim.pk}” is entered twice; keep one row."
+                    None, f"“{subject} {relation} #{to_pk}” is entered twice; keep one row."
                 )
                 repeated = True
-            seen.add((to_claim.pk, relation))
+            seen.add((to_pk, relation))
         if not repeated:
             super().validate_unique()
 

@@ -15,6 +15,7 @@ LIST_PAGES = ["claims:claim-list", "claims:timeline"]
         ({"topic": "no-such-topic"}, "Select a valid choice"),
         ({"topic": ["energy", "no-such-topic"]}, "Select a valid choice"),
         ({"entity": "nobody"}, "Select a valid choice"),
+        ({"claimant": "nobody"}, "Select a valid choice"),
         ({"source": "no-such-source"}, "Select a valid choice"),
         ({"date_from": "2022-13"}, "2022-13 is not a real date."),
         ({"date_from": "2022-02-30"}, "2022-02-30 is not a real date."),

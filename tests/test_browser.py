@@ -426,3 +426,48 @@ def test_two_editors_edit_one_claim_and_the_second_sees_the_conflict(
     assert (claim.statement, claim.note) == ("Azerbaijan bought Russian gas in 2022.", "")
     for page in pages:
         page.context.close()
+
+
+def test_editor_pastes_an_according_to_statement_and_confirms_the_suggested_claimant(
+    live_server, transactional_db, page, django_user_model
+):
+    from claims.models import Attribution, Entity
+
+    django_user_model.objects.create_superuser("ed", "ed@example.org", "a-long-test-password")
+    Entity.objects.create(slug="rasmus-canback", name="Rasmus Canbäck", kind="person")
+    add = f"{live_server.url}/admin/claims/claim/add/"
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/claims/claim/add/")
+    page.get_by_label("Username").fill("ed")
+    page.get_by_label("Password").fill("a-long-test-password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(add)
+    page.wait_for_load_state("networkidle")
+
+    statement = page.locator("textarea[name='statement']")
+    statement.fill("According to Rasmus Canbäck, ties between Baku and Moscow are thriving.")
+    suggestion = page.locator("#claimant-suggestion")
+    expect(suggestion).to_contain_text("The statement names \u201cRasmus Canbäck\u201d (stated).")
+    # A suggestion only: no claimant row until the editor clicks.
+    expect(page.locator("#attributions-group .dynamic-attributions")).to_have_count(0)
+    screenshot(page, "claimant-01-suggested.png")
+
+    page.get_by_role("button", name="Add Rasmus Canbäck as claimant").click()
+    row = page.locator("#attributions-group .dynamic-attributions")
+    expect(row).to_have_count(1)
+    expect(row.locator(".select2-selection__rendered")).to_have_text(re.compile("Rasmus Canbäck"))
+    expect(suggestion).to_contain_text("Rasmus Canbäck added below; save to keep it.")
+    screenshot(page, "claimant-02-added.png")
+
+    page.locator("input[name='_save']").click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    stored = Attribution.objects.get()
+    assert (stored.entity.slug, stored.role) == ("rasmus-canback", "stated")
+    assert stored.basis == "According to Rasmus Canbäck"  # the words that name the claimant
+    assert stored.claim.statement.startswith("According to Rasmus Canbäck")
+
+    # Typing another statement updates the suggestion; a name with no entity offers one.
+    page.goto(add)
+    page.locator("textarea[name='statement']").fill("According to Bob Nobody, it rained.")
+    expect(page.locator("#claimant-suggestion a")).to_have_text(
+        "No entity is named \u201cBob Nobody\u201d yet: add it"
+    )

@@ -22,7 +22,7 @@ window.addEventListener("load", function () {
       .filter(Boolean);
   }
 
-  function addClaimant(entity, role) {
+  function addClaimant(entity, role, basis) {
     const add = group && group.querySelector(".add-row a");
     if (!add) return false;
     add.click();
@@ -34,6 +34,8 @@ window.addEventListener("load", function () {
     if (window.django && window.django.jQuery) window.django.jQuery(select).trigger("change");
     const roleSelect = row.querySelector("select[name$='-role']");
     if (roleSelect && role) roleSelect.value = role;
+    const basisInput = row.querySelector("input[name$='-basis']");
+    if (basisInput && basis) basisInput.value = basis;
     return true;
   }
 
@@ -61,7 +63,7 @@ window.addEventListener("load", function () {
       button.className = "button claimant-add";
       button.textContent = `Add ${entity.name} as claimant`;
       button.addEventListener("click", () => {
-        if (addClaimant(entity, answer.role)) {
+        if (addClaimant(entity, answer.role, answer.basis)) {
           button.replaceWith(document.createTextNode(`${entity.name} added below; save to keep it.`));
         }
       });
