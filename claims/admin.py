@@ -862,14 +862,20 @@ class ClaimAdmin(HistoryAdmin):
 
     @admin.display(description="Suggested claimant")
     def claimant_suggestion(self, obj: Claim) -> SafeString:
-        """Who the statement names as asserting it; claimants.js keeps it current as the
-        editor types, and adds one only when the editor clicks."""
+        """Who the statement names as asserting it. claimants.js keeps it current as the
+        editor types and offers a button for each entity; nothing is added unclicked."""
+        suggestion = claimants.suggest(obj.statement or "")
+        if suggestion is None:
+            text = "The statement names no claimant."
+        else:
+            names = ", ".join(e.name for e in Entity.objects.named_in(suggestion.phrase))
+            text = f"The statement names \u201c{suggestion.phrase}\u201d ({suggestion.role})" + (
+                f": {names}." if names else "; no entity has that name yet."
+            )
         return format_html(
             '<div id="claimant-suggestion" data-url="{}" aria-live="polite">{}</div>',
             reverse("admin:claims_claim_suggest_claimants"),
-            "The statement names no claimant."
-            if not (obj.pk and obj.statement)
-            else "Checking the statement\u2026",
+            text,
         )
 
     @admin.display(description="public page")

@@ -481,6 +481,8 @@ class Claim(Versioned):
             ),
             models.Index(fields=["value"], name="claim_value_idx"),
             models.Index(fields=["as_of_start", "as_of_end"], name="claim_as_of_idx"),
+            # The measures in use (the form's suggestions) are read from it, not every claim.
+            models.Index(fields=["measure"], name="claim_measure_idx"),
             # The public list's default order, so a page (even the last) is read
             # from the index instead of sorting every published claim.
             NullsLastIndex(

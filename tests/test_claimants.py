@@ -471,3 +471,15 @@ def test_the_loaded_registry_filters_by_a_curated_claimant(client, db):
     statements = _html_statements(client, {"claimant": "rasmus-canback", "per_page": 100})
     assert statements
     assert all("Canbäck" in s for s in statements)
+
+
+def test_the_claim_form_names_the_suggested_claimant_without_javascript(
+    client, reviewer, public_registry
+):
+    from tests.factories import make_claim
+
+    claim = make_claim("According to Ann Analyst, ties are thriving.")
+    client.force_login(reviewer)
+    html = client.get(reverse("admin:claims_claim_change", args=[claim.pk])).content.decode()
+    assert "The statement names \u201cAnn Analyst\u201d (stated): Ann Analyst." in html
+    assert not claim.attributions.exists()  # suggested, never added by itself

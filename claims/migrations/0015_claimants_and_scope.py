@@ -382,6 +382,10 @@ class Migration(migrations.Migration):
                 name="attribution_role_valid",
             ),
         ),
+        migrations.AddIndex(
+            model_name="claim",
+            index=models.Index(fields=["measure"], name="claim_measure_idx"),
+        ),
         migrations.RunPython(restore_sqlite_triggers, migrations.RunPython.noop),
         migrations.RunPython(grant_attributions, migrations.RunPython.noop),
     ]
