@@ -217,7 +217,7 @@ def generate(size: int) -> dict:
     from django.utils import timezone
     from django.utils.text import slugify
 
-    from claims.models import Claim, ClaimLink, Entity, Quote, Source, Topic
+    from claims.models import Attribution, Claim, ClaimLink, Entity, Quote, Source, Topic
 
     rng = random.Random(SEED)
     writer = Writer(rng, vocabulary())
@@ -317,7 +317,19 @@ def generate(size: int) -> dict:
             ),
             batch_size=5000,
         )
-        log("topics and entities tagged")
+        # Claimants: two claims in three name who asserts them (Zipf over the entities,
+        # so a few analysts and governments are named on thousands of claims).
+        roles = ["stated", "stated", "stated", "reported", "estimated", "forecast"]
+        Attribution.objects.bulk_create(
+            (
+                Attribution(claim_id=claim.pk, entity_id=entities[k].pk, role=rng.choice(roles))
+                for claim in claims
+                if rng.random() < 0.67
+                for k in zipf_pick(rng, entity_cum, rng.choice([1, 1, 1, 2]))
+            ),
+            batch_size=5000,
+        )
+        log("topics, entities and claimants tagged")
 
         quotes = []
         for claim in claims:
@@ -495,6 +507,12 @@ def choose_pages() -> list[tuple[str, str, tuple]]:
     published = Q(claims__status="published")
     topic = Topic.objects.annotate(n=Count("claims", filter=published)).order_by("-n", "pk")[0]
     entity = Entity.objects.annotate(n=Count("claims", filter=published)).order_by("-n", "pk")[0]
+    asserted = Q(claims_asserted__status="published")
+    claimant = (
+        Entity.objects.annotate(n=Count("claims_asserted", filter=asserted))
+        .order_by("-n", "pk")
+        .first()
+    )
     last_page = max(
         1, math.ceil(Claim.objects.filter(status="published").count() / DEFAULT_PAGE_SIZE)
     )
@@ -518,6 +536,11 @@ def choose_pages() -> list[tuple[str, str, tuple]]:
         ("overview", "/", LIST),
         ("claim list", "/claims/", LIST),
         ("claim list, topic", f"/claims/?topic={topic.slug}", LIST),
+        *(
+            [("claim list, claimant", f"/claims/?claimant={claimant.slug}", LIST)]
+            if claimant  # a registry generated before claimants has none
+            else []
+        ),
         ("claim list, search", f"/claims/?{q}", SEARCH),
         ("claim list, last page", f"/claims/?page={last_page}", LIST),
         ("claim page", f"/claims/{claim.pk}/", CLAIM),

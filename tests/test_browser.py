@@ -95,6 +95,15 @@ def registry(transactional_db) -> None:
     call_command("load_fixtures", verbosity=0)
 
 
+def log_in(page: Page, server_url: str, path: str, username: str, password: str) -> None:
+    """Log in through the admin's login form, as an editor would, landing on `path`."""
+    page.goto(f"{server_url}/admin/login/?next={path}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{server_url}{path}")
+
+
 def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SCREENSHOTS / name, full_page=True)
@@ -311,11 +320,13 @@ def test_editor_quotes_a_passage_by_selecting_it_with_the_mouse(
     reader = f"{live_server.url}/admin/claims/source/{source.pk}/read/"
 
     # Log in as an editor would, landing on the source's reading view.
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/claims/source/{source.pk}/read/")
-    page.get_by_label("Username").fill("ed")
-    page.get_by_label("Password").fill("a-long-test-password")
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(reader)
+    log_in(
+        page,
+        live_server.url,
+        f"/admin/claims/source/{source.pk}/read/",
+        "ed",
+        "a-long-test-password",
+    )
 
     # Select the sentence with the mouse, from its first character to its last,
     # once the layout has settled (the admin's sidebar script runs on load).
@@ -364,10 +375,7 @@ def test_editor_adds_an_html_file_and_corrects_its_metadata_before_saving(
     from claims.models import Source
 
     django_user_model.objects.create_superuser("ed", "ed@example.org", "a-long-test-password")
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/claims/source/add/")
-    page.get_by_label("Username").fill("ed")
-    page.get_by_label("Password").fill("a-long-test-password")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server.url, "/admin/claims/source/add/", "ed", "a-long-test-password")
 
     page.get_by_label("or upload a file").set_input_files(DATA / "article.html")
     page.get_by_role("button", name="Extract and preview").click()
@@ -393,18 +401,14 @@ def test_two_editors_edit_one_claim_and_the_second_sees_the_conflict(
     from tests.factories import make_claim
 
     claim = make_claim("Azerbaijan buys Russian gas for its own market.")
-    url = f"{live_server.url}/admin/claims/claim/{claim.pk}/change/"
+    path = f"/admin/claims/claim/{claim.pk}/change/"
     pages = []
     for name in ("ann", "bob"):
         django_user_model.objects.create_superuser(name, f"{name}@example.org", "a-long-pass-word")
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.set_default_timeout(10_000)
-        page.goto(f"{live_server.url}/admin/login/?next=/admin/claims/claim/{claim.pk}/change/")
-        page.get_by_label("Username").fill(name)
-        page.get_by_label("Password").fill("a-long-pass-word")
-        page.get_by_role("button", name="Log in").click()
-        expect(page).to_have_url(url)
+        log_in(page, live_server.url, path, name, "a-long-pass-word")
         pages.append(page)
     ann, bob = pages
 
@@ -436,11 +440,7 @@ def test_editor_pastes_an_according_to_statement_and_confirms_the_suggested_clai
     django_user_model.objects.create_superuser("ed", "ed@example.org", "a-long-test-password")
     Entity.objects.create(slug="rasmus-canback", name="Rasmus Canbäck", kind="person")
     add = f"{live_server.url}/admin/claims/claim/add/"
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/claims/claim/add/")
-    page.get_by_label("Username").fill("ed")
-    page.get_by_label("Password").fill("a-long-test-password")
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(add)
+    log_in(page, live_server.url, "/admin/claims/claim/add/", "ed", "a-long-test-password")
     page.wait_for_load_state("networkidle")
 
     statement = page.locator("textarea[name='statement']")

@@ -43,6 +43,17 @@ def _api_statements(client, params: dict) -> set[str]:
     return {claim["statement"] for claim in response.json()["results"]}
 
 
+def _command_statements(tmp_path: Path, params: dict) -> set[str]:
+    args = []
+    for name, values in params.items():
+        for value in values if isinstance(values, list) else [values]:
+            args += [f"--{name}", value]
+    out = tmp_path / "export.csv"
+    call_command("export_citations", *args, "--base-url", "https://f.example", "-o", str(out))
+    with out.open(encoding="utf-8", newline="") as handle:
+        return {row["claim"] for row in csv.DictReader(handle)}
+
+
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
@@ -53,12 +64,13 @@ def _api_statements(client, params: dict) -> set[str]:
         ({"claimant": "russia"}, set()),  # a tag on claims, but nobody's claimant
     ],
 )
-def test_the_claimant_filter_gives_the_same_claims_in_html_csv_and_api(
-    client, public_registry, params, expected
+def test_the_claimant_filter_gives_the_same_claims_in_html_csv_api_and_command(
+    client, public_registry, tmp_path, params, expected
 ):
     assert _html_statements(client, params) == expected
     assert _csv_statements(client, params) == expected
     assert _api_statements(client, params) == expected
+    assert _command_statements(tmp_path, params) == expected
 
 
 def test_claimant_facets_count_the_matching_claims_of_each_claimant(client, public_registry):

@@ -16,6 +16,7 @@ OPTIONS = {
     "q": "q",
     "topic": "topic",
     "entity": "entity",
+    "claimant": "claimant",
     "source": "source",
     "outlet": "outlet",
     "date_from": "date_from",
@@ -36,6 +37,9 @@ class Command(BaseCommand):
         parser.add_argument("--q", help="Full-text search, as on /claims/.")
         parser.add_argument("--topic", action="append", help="Topic slug (repeatable: all apply).")
         parser.add_argument("--entity", action="append", help="Entity slug (repeatable).")
+        parser.add_argument(
+            "--claimant", action="append", help="Slug of who asserts it (repeatable)."
+        )
         parser.add_argument("--source", help="Source slug.")
         parser.add_argument("--outlet", help="Outlet name.")
         parser.add_argument("--date-from", dest="date_from", help="YYYY, YYYY-MM or YYYY-MM-DD.")
