@@ -182,6 +182,11 @@ class EntityClaimListView(TaggedClaimListView):
     def for_tag(self, claims: QuerySet, tag: Entity) -> QuerySet:
         return claims.for_entity(tag)
 
+    def get_context_data(self, **kwargs) -> dict:
+        # Who it is the claimant of, apart from the claims that name it.
+        asserted = Claim.objects.published().filter(claimants=self.tag).count()
+        return super().get_context_data(asserted_count=asserted, **kwargs)
+
 
 class ClaimDetailView(RegistryCachedPage, DetailView):
     """A published claim, or a retracted one with a notice; others are 404."""

@@ -495,3 +495,10 @@ def test_the_claim_form_names_the_suggested_claimant_without_javascript(
     html = client.get(reverse("admin:claims_claim_change", args=[claim.pk])).content.decode()
     assert "The statement names \u201cAnn Analyst\u201d (stated): Ann Analyst." in html
     assert not claim.attributions.exists()  # suggested, never added by itself
+
+
+def test_an_entity_page_links_to_the_claims_it_asserts(client, public_registry):
+    html = client.get(reverse("claims:entity-detail", args=["lukoil"])).content.decode()
+    assert '<a href="/claims/?claimant=lukoil">1 claim</a>' in html
+    russia = client.get(reverse("claims:entity-detail", args=["russia"])).content.decode()
+    assert "is the claimant of" not in russia

@@ -32,7 +32,7 @@ PAGES = [
     ("/sources/", 3),
     ("/sources/bulk-1/", 12),
     ("/topics/topic-2/?per_page=100", 12),
-    ("/entities/entity-4/", 12),
+    ("/entities/entity-4/", 13),  # and the claims it is the claimant of
 ]
 
 
