@@ -79,7 +79,7 @@ def claim_json(claim: Claim, links: list[dict], request: HttpRequest) -> dict:
                 "kind": a.entity.kind,
                 "role": a.role,
             }
-            for a in claim.attributions.all()
+            for a in claim.claimants_shown
         ],
         "as_of": {
             "start": format_partial_date(claim.as_of_start, claim.as_of_start_precision) or None,

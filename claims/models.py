@@ -574,6 +574,14 @@ class Claim(Versioned):
         )
 
     @property
+    def claimants_shown(self) -> list[Attribution]:
+        """Its attributions with their entities: prefetched by for_list() and
+        with_evidence(), else read now."""
+        if not hasattr(self, "claimant_rows"):
+            self.claimant_rows = list(self.attributions.select_related("entity"))
+        return self.claimant_rows
+
+    @property
     def cited_sources(self) -> list[Source]:
         """The distinct sources of the claim's (prefetched) quotes, in order."""
         return list({q.source_id: q.source for q in self.quotes.all()}.values())

@@ -500,10 +500,17 @@ class JoinedLines(models.Aggregate):
 
 
 def _attributions() -> Prefetch:
-    """A claim's claimants, with their entities, in the editor's order."""
+    """A claim's claimants with their entities, in the editor's order, as the list
+    `claimant_rows` (read through Claim.claimants_shown)."""
     from claims.models import Attribution
 
-    return Prefetch("attributions", queryset=Attribution.objects.select_related("entity"))
+    # A list attribute, not the related manager's cache: Django then clones the
+    # prefetch queryset once per claim (its select_related deep-copied each time),
+    # which cost a list page 3 ms. Only what is shown of each entity.
+    rows = Attribution.objects.select_related("entity").only(
+        "claim_id", "role", "entity__slug", "entity__name", "entity__kind"
+    )
+    return Prefetch("attributions", queryset=rows, to_attr="claimant_rows")
 
 
 def _raw(field: str) -> ExpressionWrapper:

@@ -12,7 +12,15 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from claims import anchoring, exports, references, timeline
-from claims.counts import TTL, CachedCountPaginator, cached_pks, facet_rows, page_key
+from claims.counts import (
+    TTL,
+    CachedCountPaginator,
+    Facets,
+    cached_count,
+    cached_pks,
+    facet_rows,
+    page_key,
+)
 from claims.filters import ClaimFilter, ContradictionFilter
 from claims.models import Claim, ClaimLink, Entity, RegistryState, Source, Topic
 from claims.rendering import Mark, claim_citation, highlight, source_citation
@@ -130,11 +138,10 @@ class ClaimListView(PageSizeMixin, FilterView):
         context = super().get_context_data(**kwargs)
         matching = self.object_list
         generation = self.generation
-        context["topic_facets"] = facet_rows(Topic, matching, generation=generation)
-        context["entity_facets"] = facet_rows(Entity, matching, generation=generation, limit=25)
-        context["claimant_facets"] = facet_rows(
-            Entity, matching, generation=generation, limit=25, via="claims_asserted"
-        )
+        facets = Facets(matching, generation=generation)
+        context["topic_facets"] = facets.rows(Topic)
+        context["entity_facets"] = facets.rows(Entity, limit=25)
+        context["claimant_facets"] = facets.rows(Entity, limit=25, via="claims_asserted")
         context["facet_groups"] = [
             FacetGroup("Topics", "topic", context["topic_facets"], self.selected("topic")),
             FacetGroup("Entities", "entity", context["entity_facets"], self.selected("entity")),
@@ -147,7 +154,9 @@ class ClaimListView(PageSizeMixin, FilterView):
 
     def selected(self, name: str) -> list[str]:
         """The slugs chosen for the filter `name`, as the FilterSet read them."""
-        cleaned = getattr(self.filterset.form, "cleaned_data", {})  # absent if unbound
+        if not self.filterset.is_bound:
+            return []  # and no form built: the page's form is a cached fragment
+        cleaned = getattr(self.filterset.form, "cleaned_data", {})
         return [row.slug for row in cleaned.get(name) or ()]
 
 
@@ -183,8 +192,11 @@ class EntityClaimListView(TaggedClaimListView):
         return claims.for_entity(tag)
 
     def get_context_data(self, **kwargs) -> dict:
-        # Who it is the claimant of, apart from the claims that name it.
-        asserted = Claim.objects.published().filter(claimants=self.tag).count()
+        # Who it is the claimant of, apart from the claims that name it (counted once a
+        # generation: 20 ms for an entity on a fifth of 100,000 claims).
+        asserted = cached_count(
+            Claim.objects.published().filter(claimants=self.tag), generation=self.generation
+        )
         return super().get_context_data(asserted_count=asserted, **kwargs)
 
 
