@@ -502,3 +502,21 @@ def test_an_entity_page_links_to_the_claims_it_asserts(client, public_registry):
     assert '<a href="/claims/?claimant=lukoil">1 claim</a>' in html
     russia = client.get(reverse("claims:entity-detail", args=["russia"])).content.decode()
     assert "is the claimant of" not in russia
+
+
+def test_several_claimants_read_as_a_list_with_and(client, public_registry):
+    stake = public_registry["stake"]
+    stake.attributions.create(entity=public_registry["analyst"], role="stated")
+    stake.attributions.create(entity=public_registry["russia"], role="forecast")
+    text = re.sub(r"<[^>]+>", "", client.get(stake.get_absolute_url()).content.decode())
+    assert "Claimed by Lukoil (reported), Ann Analyst and Russia (forecast), reported in" in text
+    listing = re.sub(r"<[^>]+>", "", client.get(reverse("claims:claim-list")).content.decode())
+    assert "According to Lukoil (reported), Ann Analyst and Russia (forecast)" in listing
+
+
+def test_deleting_an_entity_named_as_claimant_shows_what_protects_it(admin_client, public_registry):
+    url = reverse("admin:claims_entity_delete", args=[public_registry["analyst"].pk])
+    response = admin_client.post(url, {"post": "yes"})
+    assert response.status_code == 200
+    assert "protected" in response.content.decode()
+    assert Entity.objects.filter(pk=public_registry["analyst"].pk).exists()
