@@ -701,6 +701,23 @@ class ClaimLinkInline(HeldInline, admin.TabularInline):
     verbose_name_plural = "links to other claims"
 
 
+class PeriodCheckFilter(admin.SimpleListFilter):
+    """Contradictions between claims about different periods, not yet confirmed."""
+
+    title = "period check"
+    parameter_name = "period_check"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin):
+        return [("needed", "different periods, unconfirmed"), ("confirmed", "confirmed")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "needed":
+            return queryset.filter(needs_period_check=True)
+        if self.value() == "confirmed":
+            return queryset.filter(period_confirmed_at__isnull=False)
+        return queryset
+
+
 class QuotedSourceFilter(admin.SimpleListFilter):
     """Claims (or quotes) by quoted source; reads titles only, never the texts."""
 
@@ -1286,13 +1303,44 @@ class QuoteAdmin(HistoryAdmin):
 @admin.register(ClaimLink)
 class ClaimLinkAdmin(HistoryAdmin):
     form = ClaimLinkAdminForm
-    list_display = ["id", "from_claim", "relation", "to_claim", "rationale"]
-    list_filter = ["relation"]
+    list_display = ["id", "from_claim", "relation", "to_claim", "period_check", "rationale"]
+    list_filter = ["relation", PeriodCheckFilter]
     list_select_related = ["from_claim", "to_claim"]
     search_fields = ["rationale", "from_claim__statement", "to_claim__statement"]
     autocomplete_fields = ["from_claim", "to_claim"]
     formfield_overrides = HELD_ID_FIELDS
-    readonly_fields = ["created_by", "created_at", "updated_at"]
+    readonly_fields = ["period_check", "created_by", "created_at", "updated_at"]
+    fields = [
+        "from_claim",
+        "relation",
+        "to_claim",
+        "rationale",
+        "period_check",
+        "period_note",
+        "version",
+        ("created_by", "created_at", "updated_at"),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).with_period_check()
+
+    def get_fields(self, request: HttpRequest, obj: ClaimLink | None = None) -> list:
+        # Only reviewers confirm a contradiction across periods (services.confirm_link_periods).
+        fields = list(super().get_fields(request, obj))
+        if not request.user.has_perm("claims.publish_claim"):
+            fields.remove("period_note")
+        return fields
+
+    @admin.display(description="periods")
+    def period_check(self, obj: ClaimLink) -> str:
+        if obj.pk is None or not getattr(obj, "different_periods", False):
+            return "\u2014"
+        if obj.relation != ClaimLink.Relation.CONTRADICTS:
+            return "different periods"
+        if obj.period_confirmed_at is None:
+            return "different periods: is this \u201cupdates\u201d?"
+        who = obj.period_confirmed_by or "a reviewer"
+        return f"different periods, confirmed by {who}: {obj.period_note}"
 
     def has_change_permission(self, request: HttpRequest, obj: ClaimLink | None = None) -> bool:
         if obj is not None and link_is_public_for(request, obj.from_claim, obj.to_claim):
@@ -1307,9 +1355,15 @@ class ClaimLinkAdmin(HistoryAdmin):
     def get_form(self, request: HttpRequest, obj: ClaimLink | None = None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         form.user = request.user
+        if not request.user.has_perm("claims.publish_claim"):
+            form.base_fields.pop("period_note", None)  # a reviewer's note only
         return form
 
     def save_model(self, request: HttpRequest, obj: ClaimLink, form, change: bool) -> None:
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        if "period_note" in form.changed_data:
+            services.confirm_link_periods(
+                link=obj, note=form.cleaned_data["period_note"], user=request.user
+            )

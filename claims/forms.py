@@ -256,8 +256,21 @@ class ClaimLinkAdminForm(ClaimLinkForm):
     ClaimLink.validate_constraints names the claims of a link the registry has already.
     """
 
+    # Not a model field of the form: services.confirm_link_periods sets it, with who and when.
+    period_note = forms.CharField(
+        required=False,
+        label="Periods confirmed",
+        help_text=ClaimLink._meta.get_field("period_note").help_text,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 50}),
+    )
+
     class Meta(ClaimLinkForm.Meta):
         fields = ["from_claim", "relation", "to_claim", "rationale"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "period_note" in self.fields:  # reviewers only (ClaimLinkAdmin.get_form)
+            self.fields["period_note"].initial = self.instance.period_note
 
     def clean(self) -> dict:
         cleaned = super().clean()

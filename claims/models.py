@@ -757,11 +757,40 @@ class ClaimLink(Versioned):
         DUPLICATES = "duplicates", "duplicates"
 
     SYMMETRIC = (Relation.CONTRADICTS, Relation.DUPLICATES)
+    # What each relation means, defined once: the admin's help text and the public
+    # "How to read the links" page both read it.
+    DEFINITIONS = {
+        Relation.CONTRADICTS: "Both cannot be true of the same time and matter.",
+        Relation.UPDATES: "A later state of the same matter.",
+        Relation.QUALIFIES: "Narrows or conditions the other claim.",
+        Relation.SUPPORTS: "Evidence for the other claim.",
+        Relation.DUPLICATES: "The same assertion.",
+    }
 
     from_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="links_out")
     to_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="links_in")
-    relation = models.CharField(max_length=12, choices=Relation)
+    relation = models.CharField(
+        max_length=12,
+        choices=Relation,
+        help_text=" ".join(f"{r.label}: {d[0].lower()}{d[1:]}" for r, d in DEFINITIONS.items()),
+    )
     rationale = models.TextField(help_text="One sentence on why: what differs or agrees.")
+    # A contradiction between claims about different periods is often an update; a
+    # reviewer who keeps it as a contradiction says why (see with_period_check()).
+    period_note = models.TextField(
+        blank=True,
+        help_text="Why these claims contradict although they are about different periods "
+        "(a reviewer's note; it clears the \u201cdifferent periods\u201d flag).",
+    )
+    period_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    period_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -15,6 +15,7 @@ from django.contrib.postgres.search import (
 )
 from django.db import connections, models
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
@@ -360,10 +361,8 @@ class ClaimQuerySet(models.QuerySet):
         Its as-of period when set (an open end stays NULL), else its event date's
         year; so two claims about different periods can be told apart in SQL.
         """
-        start = Coalesce("as_of_start", "event_date")
-        has_period = Q(as_of_start__isnull=False) | Q(as_of_end__isnull=False)
-        end = Case(When(has_period, then=F("as_of_end")), default=F("event_date"))
-        return self.annotate(period_from_year=ExtractYear(start), period_to_year=ExtractYear(end))
+        start, end = period_years()
+        return self.annotate(period_from_year=start, period_to_year=end)
 
     def most_contested(self) -> ClaimQuerySet:
         """Claims with the most contradicts links to published claims, most first."""
@@ -499,6 +498,17 @@ class JoinedLines(models.Aggregate):
         )
 
 
+def period_years(claim: str = "") -> tuple[ExtractYear, ExtractYear]:
+    """The first and last year the claim at `claim` ("" for the row itself, or a path
+    such as "from_claim__") is about: its as-of period when set, else its event date."""
+    has_period = Q(**{f"{claim}as_of_start__isnull": False}) | Q(
+        **{f"{claim}as_of_end__isnull": False}
+    )
+    start = Coalesce(f"{claim}as_of_start", f"{claim}event_date")
+    end = Case(When(has_period, then=F(f"{claim}as_of_end")), default=F(f"{claim}event_date"))
+    return ExtractYear(start), ExtractYear(end)
+
+
 def _attributions() -> Prefetch:
     """A claim's claimants with their entities, in the editor's order, as the list
     `claimant_rows` (read through Claim.claimants_shown)."""
@@ -613,6 +623,37 @@ class ClaimLinkQuerySet(models.QuerySet):
         if isinstance(claims, models.QuerySet):
             claims = claims.values("pk")
         return self.filter(Q(from_claim__in=claims) | Q(to_claim__in=claims))
+
+    def with_period_check(self) -> ClaimLinkQuerySet:
+        """Annotate `different_periods` (the two claims' years do not overlap, by their
+        as-of periods where set, else their event dates) and `needs_period_check` (a
+        contradiction between different periods that no reviewer has confirmed)."""
+        from claims.models import ClaimLink
+
+        first_from, first_to = period_years("from_claim__")
+        second_from, second_to = period_years("to_claim__")
+        # NULL (an open end, or no date) compares as unknown, so it never separates.
+        apart = Q(first_to__lt=F("second_from")) | Q(second_to__lt=F("first_from"))
+        return self.alias(
+            first_from=first_from,
+            first_to=first_to,
+            second_from=second_from,
+            second_to=second_to,
+        ).annotate(
+            different_periods=Case(
+                When(apart, then=Value(True)), default=Value(False), output_field=BooleanField()
+            ),
+            needs_period_check=Case(
+                When(
+                    apart,
+                    relation=ClaimLink.Relation.CONTRADICTS,
+                    period_confirmed_at__isnull=True,
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
 
     def public(self) -> ClaimLinkQuerySet:
         """Links whose two claims are both published."""

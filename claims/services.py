@@ -24,6 +24,7 @@ from claims.evidence import Anchoring, reanchor
 from claims.filters import parse_dated
 from claims.models import (
     Claim,
+    ClaimLink,
     ClaimRevision,
     Entity,
     Original,
@@ -805,3 +806,22 @@ def decide_revision(
     revision.decision_comment = comment
     revision.save()
     return revision
+
+
+# --- Contradictions between different periods -------------------------------------------
+
+
+@transaction.atomic
+def confirm_link_periods(*, link: ClaimLink, note: str, user: AbstractBaseUser) -> ClaimLink:
+    """A reviewer keeps a contradiction between claims about different periods, saying why.
+
+    A blank note withdraws the confirmation, so the link is flagged again.
+    """
+    if not user.has_perm("claims.publish_claim"):
+        raise PermissionDenied("Only reviewers confirm a contradiction across periods.")
+    link.period_note = note.strip()
+    link.period_confirmed_by = user if link.period_note else None
+    link.period_confirmed_at = timezone.now() if link.period_note else None
+    link._change_reason = "Periods confirmed" if link.period_note else "Period check reopened"
+    link.save(update_fields=["period_note", "period_confirmed_by", "period_confirmed_at"])
+    return link

@@ -32,6 +32,7 @@ urlpatterns = [
     path("sources/", views.SourceListView.as_view(), name="source-list"),
     path("sources/<slug:slug>/", views.SourceDetailView.as_view(), name="source-detail"),
     path("contradictions/", views.ContradictionListView.as_view(), name="contradiction-list"),
+    path("links/", views.LinkGuideView.as_view(), name="link-guide"),
     path("topics/<slug:slug>/", views.TopicClaimListView.as_view(), name="topic-detail"),
     path("entities/<slug:slug>/", views.EntityClaimListView.as_view(), name="entity-detail"),
     path("timeline/", views.TimelineView.as_view(), name="timeline"),

@@ -288,6 +288,19 @@ class SourceDetailView(RegistryCachedPage, DetailView):
         )
 
 
+class LinkGuideView(TemplateView):
+    """How to read the links: what each relation means (ClaimLink.DEFINITIONS)."""
+
+    template_name = "claims/link_guide.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        relations = [
+            (relation, definition, INVERSE[relation])
+            for relation, definition in ClaimLink.DEFINITIONS.items()
+        ]
+        return super().get_context_data(relations=relations, **kwargs)
+
+
 class ContradictionListView(RegistryCachedPage, PageSizeMixin, FilterView):
     """Every contradicts link as a side-by-side pair."""
 
