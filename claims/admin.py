@@ -27,6 +27,7 @@ from claims.exports import citations_response
 from claims.extraction import MEDIA_TYPES
 from claims.forms import (
     HELD_ID_FIELDS,
+    CandidateDismissForm,
     ClaimForm,
     ClaimLinkAdminForm,
     ClaimLinkForm,
@@ -59,6 +60,9 @@ from claims.rendering import Mark, highlight
 # Quoted spans in the reading view: plain marks, so a drag that starts on one still
 # selects text; each quote is listed, with its claim, under the text.
 READER_MARK = '<mark id="{anchor}" title="{title}" data-url="{url}">{text}</mark>'
+
+# Candidate sentences in the candidates view, coloured by what became of them.
+CANDIDATE_MARK = '<mark class="candidate candidate-{title}"><a href="{url}">{text}</a></mark>'
 
 # Written by the services only: the admin shows them, never edits them.
 ORIGIN_FIELDS = [
@@ -335,12 +339,13 @@ class SourceAdmin(HistoryAdmin):
     list_select_related = ["original"]
     search_fields = ["title", "author", "outlet", "slug"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    readonly_fields = [*ORIGIN_FIELDS, "origin", "bases", "citing_claims"]
+    readonly_fields = [*ORIGIN_FIELDS, "origin", "bases", "citing_claims", "candidates_link"]
     fieldsets = [
         (
             None,
             {"fields": ["title", "slug", "author", "outlet", "url", "kind", "language", "version"]},
         ),
+        ("Coverage", {"fields": ["candidates_link"]}),
         ("Date", {"fields": ["published", "published_basis"]}),
         ("Where the metadata came from", {"fields": ["bases"]}),
         ("Claims citing this source", {"fields": ["citing_claims"]}),
@@ -393,8 +398,22 @@ class SourceAdmin(HistoryAdmin):
                 self.admin_site.admin_view(self.quote_view),
                 name="claims_source_quote",
             ),
+            path(
+                "<path:object_id>/candidates/",
+                self.admin_site.admin_view(self.candidates_view),
+                name="claims_source_candidates",
+            ),
             *super().get_urls(),
         ]
+
+    @admin.display(description="claim candidates")
+    def candidates_link(self, obj: Source) -> SafeString | str:
+        if obj.pk is None:
+            return "\u2014"
+        return format_html(
+            '<a href="{}">Sentences not yet claimed or dismissed</a>',
+            reverse("admin:claims_source_candidates", args=[obj.pk]),
+        )
 
     @admin.display(description="quote it")
     def reading_view_link(self, obj: Source) -> SafeString:
@@ -552,6 +571,65 @@ class SourceAdmin(HistoryAdmin):
             "can_add_claim": request.user.has_perm("claims.add_claim"),
         }
         return TemplateResponse(request, "admin/claims/source/read.html", context)
+
+    def candidates_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The source's claim candidates: open ones marked in the text, each one click
+        from a new claim (the sentence prefilled) or a dismissal with a reason."""
+        source = self.get_object(request, object_id)
+        if source is None:
+            raise Http404("No source with that id.")
+        if not self.has_view_permission(request, source):
+            raise PermissionDenied
+        can_edit = request.user.has_perm("claims.add_claim")
+        form = CandidateDismissForm(request.POST or None)
+        if request.method == "POST":
+            if not can_edit:
+                raise PermissionDenied
+            if form.is_valid():
+                try:
+                    services.dismiss_candidate(
+                        source=source, user=request.user, **form.cleaned_data
+                    )
+                except ValidationError as error:
+                    self.message_user(request, " ".join(error.messages), messages.ERROR)
+                else:
+                    self.message_user(request, "Dismissed.", messages.SUCCESS)
+                return redirect(request.get_full_path())
+            self.message_user(request, "Say why this sentence is not a claim.", messages.ERROR)
+        rows = services.source_candidates(source=source)
+        add_claim = reverse("admin:claims_claim_add")
+
+        def new_claim_url(row: services.CandidateRow) -> str:
+            passage = {"passage_source": source.pk, "passage_text": row.candidate.text}
+            return f"{add_claim}?{urlencode(passage | {'passage_start': row.candidate.start})}"
+
+        marks = [
+            Mark(r.candidate.start, r.candidate.end, f"#c{r.candidate.start}", r.status, "")
+            for r in rows
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": source,
+            "title": f"Claim candidates: {source.title}",
+            "source": source,
+            "rows": [
+                (row, new_claim_url(row))
+                for row in sorted(
+                    rows, key=lambda r: (r.done, -r.candidate.score, r.candidate.start)
+                )
+            ],
+            "coverage": services.coverage(rows),
+            "text_html": highlight(source.text, marks, template=CANDIDATE_MARK),
+            "can_edit": can_edit,
+            "reasons": [
+                "background",
+                "not checkable",
+                "opinion without a claimant",
+                "duplicate of #",
+            ],
+        }
+        return TemplateResponse(request, "admin/claims/source/candidates.html", context)
 
     def quote_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Check a selected or pasted passage, then open the claim form with it prefilled."""

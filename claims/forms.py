@@ -576,6 +576,14 @@ def is_public(claim) -> bool:
     return Claim.objects.visible().filter(pk=claim.pk).exists()
 
 
+class CandidateDismissForm(forms.Form):
+    """Dismiss a candidate sentence of a source, with the reason remembered."""
+
+    start = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    end = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    reason = forms.CharField(max_length=200)
+
+
 class WorkflowForm(forms.Form):
     """The comment (or reason) that goes with a workflow step."""
 

@@ -636,6 +636,39 @@ class Attribution(models.Model):
         return f"#{self.claim_id} {self.role} by {self.entity}"
 
 
+class CandidateDismissal(models.Model):
+    """An editor's decision that a candidate sentence of a source is not a claim, and why.
+
+    Keyed by the sentence's text (its SHA-256), not its offsets, so it survives a
+    re-import or an edit elsewhere in the text.
+    """
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="dismissals")
+    sentence_sha256 = models.CharField(max_length=64)
+    sentence = models.TextField(help_text="The sentence as it was dismissed.")
+    reason = models.CharField(
+        max_length=200, help_text="e.g. background, not checkable, duplicate of #12."
+    )
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["source_id", "dismissed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "sentence_sha256"],
+                name="dismissal_once_per_sentence",
+                violation_error_message="This sentence is already dismissed.",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="dismissal_reason_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}: \u201c{self.sentence[:60]}\u201d ({self.reason})"
+
+
 class StatusChange(models.Model):
     """One step of a claim's review workflow: who moved it where, when, and why."""
 

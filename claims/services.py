@@ -19,10 +19,11 @@ from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from claims import extraction, fetching
+from claims import candidates, extraction, fetching
 from claims.evidence import Anchoring, reanchor
 from claims.filters import parse_dated
 from claims.models import (
+    CandidateDismissal,
     Claim,
     ClaimLink,
     ClaimRevision,
@@ -825,3 +826,100 @@ def confirm_link_periods(*, link: ClaimLink, note: str, user: AbstractBaseUser) 
     link._change_reason = "Periods confirmed" if link.period_note else "Period check reopened"
     link.save(update_fields=["period_note", "period_confirmed_by", "period_confirmed_at"])
     return link
+
+
+# --- Claim candidates ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    """A candidate sentence of a source and what became of it."""
+
+    candidate: candidates.Candidate
+    status: str  # claimed (a quote overlaps it), dismissed, or open
+    reason: str = ""  # why it was dismissed
+
+    @property
+    def done(self) -> bool:
+        return self.status != "open"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How many of a source's candidates are claimed or dismissed."""
+
+    candidates: int
+    claimed: int
+    dismissed: int
+
+    @property
+    def open(self) -> int:
+        return self.candidates - self.claimed - self.dismissed
+
+    @property
+    def share(self) -> float:
+        """Done over all, 1.0 for a source without candidates."""
+        return (self.claimed + self.dismissed) / self.candidates if self.candidates else 1.0
+
+
+def entity_names() -> list[str]:
+    """Every entity's name and aliases: a sentence naming one is a candidate."""
+    names: list[str] = []
+    for entity in Entity.objects.only("name", "aliases"):
+        names += [entity.name, *entity.alias_list]
+    return names
+
+
+def sentence_sha256(sentence: str) -> str:
+    return hashlib.sha256(sentence.encode("utf-8")).hexdigest()
+
+
+def source_candidates(*, source: Source, names: list[str] | None = None) -> list[CandidateRow]:
+    """The source's candidate sentences in reading order, each claimed, dismissed or open.
+
+    *Claimed* is computed from the quotes (any quote overlapping the sentence),
+    never stored, so adding or removing a quote changes it at once.
+    """
+    found = candidates.candidates(source.text, entity_names() if names is None else names)
+    spans = sorted(source.quotes.values_list("start", "end"))
+    dismissed = dict(source.dismissals.values_list("sentence_sha256", "reason"))
+    rows = []
+    for candidate in found:
+        if any(start < candidate.end and end > candidate.start for start, end in spans):
+            rows.append(CandidateRow(candidate, "claimed"))
+        elif (reason := dismissed.get(sentence_sha256(candidate.text))) is not None:
+            rows.append(CandidateRow(candidate, "dismissed", reason))
+        else:
+            rows.append(CandidateRow(candidate, "open"))
+    return rows
+
+
+def coverage(rows: list[CandidateRow]) -> Coverage:
+    """The coverage of a source's candidate rows."""
+    return Coverage(
+        candidates=len(rows),
+        claimed=sum(row.status == "claimed" for row in rows),
+        dismissed=sum(row.status == "dismissed" for row in rows),
+    )
+
+
+@transaction.atomic
+def dismiss_candidate(
+    *, source: Source, start: int, end: int, reason: str, user: AbstractBaseUser
+) -> CandidateDismissal:
+    """Remember that the candidate at [start, end) of `source` is not a claim, and why."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this sentence is not a claim."})
+    rows = {(r.candidate.start, r.candidate.end): r for r in source_candidates(source=source)}
+    row = rows.get((start, end))
+    if row is None:
+        raise ValidationError("There is no candidate sentence at those characters.")
+    if row.status == "claimed":
+        raise ValidationError("A quote already covers this sentence.")
+    dismissal, _ = CandidateDismissal.objects.update_or_create(
+        source=source,
+        sentence_sha256=sentence_sha256(row.candidate.text),
+        defaults={"sentence": row.candidate.text, "reason": reason, "dismissed_by": user},
+    )
+    return dismissal

@@ -4,6 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
+from claims import services
 from claims.models import Claim, ClaimLink, Entity, Quote, Source, Topic
 
 
@@ -40,6 +41,11 @@ def build_report() -> dict:
         claim_sources.setdefault(q["claim"], set()).add(q["source"])
         if q["seed_file"]:
             per_file.setdefault(q["seed_file"], set()).add(q["claim"])
+    names = services.entity_names()
+    coverage = {
+        s.slug: services.coverage(services.source_candidates(source=s, names=names))
+        for s in sources
+    }
     across = sum(
         link.relation == ClaimLink.Relation.CONTRADICTS
         and claim_sources.get(link.from_claim_id) != claim_sources.get(link.to_claim_id)
@@ -70,6 +76,13 @@ def build_report() -> dict:
                 "seed_start": s.seed_start,
                 "seed_end": s.seed_end,
                 "origin": _origin(s),
+                "coverage": {
+                    "candidates": coverage[s.slug].candidates,
+                    "claimed": coverage[s.slug].claimed,
+                    "dismissed": coverage[s.slug].dismissed,
+                    "open": coverage[s.slug].open,
+                    "share": round(coverage[s.slug].share, 4),
+                },
             }
             for s in sources
         ],
@@ -155,11 +168,13 @@ class Command(BaseCommand):
         per_source: dict[str, set[int]] = {}
         for quote in report["quotes"]:
             per_source.setdefault(quote["source"], set()).add(quote["claim"])
-        self.stdout.write("\nSources (claims cited):")
+        self.stdout.write("\nSources (claims cited, candidate coverage):")
         for source in report["sources"]:
             who = ", ".join(filter(None, [source["author"], source["outlet"], source["published"]]))
+            covered = source["coverage"]
             self.stdout.write(
-                f"  {len(per_source.get(source['slug'], ())):3d}  {source['slug']}"
+                f"  {len(per_source.get(source['slug'], ())):3d}  {covered['share']:4.0%} "
+                f"of {covered['candidates']:3d}  {source['slug']}"
                 + (f" ({who})" if who else "")
             )
 
