@@ -174,8 +174,7 @@ class Command(BaseCommand):
             covered = source["coverage"]
             self.stdout.write(
                 f"  {len(per_source.get(source['slug'], ())):3d}  {covered['share']:4.0%} "
-                f"of {covered['candidates']:3d}  {source['slug']}"
-                + (f" ({who})" if who else "")
+                f"of {covered['candidates']:3d}  {source['slug']}" + (f" ({who})" if who else "")
             )
 
 
