@@ -471,3 +471,42 @@ def test_editor_pastes_an_according_to_statement_and_confirms_the_suggested_clai
     expect(page.locator("#claimant-suggestion a")).to_have_text(
         "No entity is named \u201cBob Nobody\u201d yet: add it"
     )
+
+
+def test_editor_dismisses_a_candidate_and_starts_a_claim_from_another(
+    live_server, transactional_db, page, django_user_model
+):
+    from claims import services
+
+    django_user_model.objects.create_superuser("ed", "ed@example.org", "a-long-test-password")
+    text = (
+        "Lukoil holds 20% of the Shah Deniz field.\n\n"
+        "Officials said the talks would resume.\n\n"
+        "The weather was pleasant.\n"
+    )
+    source = services.add_source(text=text, values={"title": "Candidate article"})
+    path = f"/admin/claims/source/{source.pk}/candidates/"
+    log_in(page, live_server.url, path, "ed", "a-long-test-password")
+    expect(page.locator("#coverage")).to_contain_text("0 of 2 candidate sentences done (0%)")
+    screenshot(page, "candidates-01-open.png")
+
+    row = page.locator("#candidates tr", has_text="Officials said the talks would resume.")
+    row.get_by_label("Reason").fill("not checkable")
+    row.get_by_role("button", name="Dismiss").click()
+    expect(page.locator("#coverage")).to_contain_text("1 of 2 candidate sentences done (50%)")
+    expect(page.locator("#candidates tr", has_text="Officials said")).to_contain_text(
+        "dismissed: not checkable"
+    )
+
+    page.locator("#candidates tr", has_text="Lukoil holds 20%").get_by_role(
+        "link", name="Start a claim"
+    ).click()
+    expect(page.locator("textarea[name='quotes-0-exact']")).to_have_value(
+        "Lukoil holds 20% of the Shah Deniz field."
+    )
+    page.locator("textarea[name='statement']").fill("Lukoil holds a fifth of Shah Deniz.")
+    page.locator("input[name='_save']").click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    page.goto(f"{live_server.url}{path}")
+    expect(page.locator("#coverage")).to_contain_text("2 of 2 candidate sentences done (100%)")
+    screenshot(page, "candidates-02-covered.png")
