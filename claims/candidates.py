@@ -95,8 +95,19 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def signals(sentence: str, names: Iterable[str] = ()) -> dict[str, int]:
-    """The signals a sentence holds, each with its points (see the module's table)."""
+def names_pattern(names: Iterable[str]) -> re.Pattern | None:
+    """One pattern for every name (whole words), longest first; None if there are none."""
+    unique = sorted({n.strip() for n in names if len(n.strip()) > 1}, key=len, reverse=True)
+    if not unique:
+        return None
+    return re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, unique))})(?!\w)")
+
+
+def signals(sentence: str, names: re.Pattern | Iterable[str] | None = None) -> dict[str, int]:
+    """The signals a sentence holds, each with its points (see the module's table).
+
+    `names` are the known entities' names and aliases (or names_pattern() of them).
+    """
     found: dict[str, int] = {}
     if _PERCENT.search(sentence):
         found["percentage"] = WEIGHTS["percentage"]
@@ -110,24 +121,20 @@ def signals(sentence: str, names: Iterable[str] = ()) -> dict[str, int]:
     digits = _YEAR.sub("", sentence)
     if "percentage" not in found and "money" not in found and _NUMBER.search(digits):
         found["number"] = WEIGHTS["number"]
-    named = sum(1 for name in names if _names(sentence, name))
+    pattern = names if isinstance(names, re.Pattern) else names_pattern(names or ())
+    named = len(set(pattern.findall(sentence))) if pattern else 0
     if named:
         found["entity"] = min(named, MAX_ENTITY_POINTS) * WEIGHTS["entity"]
     return found
 
 
-def _names(sentence: str, name: str) -> bool:
-    name = name.strip()
-    return len(name) > 1 and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", sentence) is not None
-
-
 def candidates(text: str, names: Iterable[str] = ()) -> list[Candidate]:
     """The checkable sentences of `text`, in reading order (sort by `score` to rank)."""
-    names = [n for n in names if n.strip()]
+    pattern = names_pattern(names)
     found = []
     for start, end in sentences(text):
         sentence = text[start:end]
-        points = signals(sentence, names)
+        points = signals(sentence, pattern)
         if points:
             found.append(Candidate(start, end, sentence, tuple(points), sum(points.values())))
     return found
