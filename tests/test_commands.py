@@ -89,7 +89,9 @@ def test_registry_report_json_has_the_documented_shape(small_registry, capsys):
         "seed_start",
         "seed_end",
         "origin",
+        "coverage",
     }
+    assert set(row["coverage"]) == {"candidates", "claimed", "dismissed", "open", "share"}
     assert row["published"] == "2020-09-15"
     raw = (settings.SEEDS_DIR / row["seed_file"]).read_bytes()
     assert row["origin"]["kind"] == "seed"
