@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -32,6 +33,7 @@ from claims.forms import (
     ClaimLinkAdminForm,
     ClaimLinkForm,
     ClaimLinkFormSet,
+    PairDismissForm,
     PassageForm,
     QuoteForm,
     SourceChangeForm,
@@ -48,7 +50,9 @@ from claims.models import (
     ClaimRevision,
     Entity,
     Original,
+    PairDismissal,
     Quote,
+    RegistryState,
     Source,
     StaleEdit,
     Topic,
@@ -1401,6 +1405,63 @@ class ClaimLinkAdmin(HistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).with_period_check()
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(self.suggestions_view)
+        return [
+            path("suggestions/", view, name="claims_claimlink_suggestions"),
+            *super().get_urls(),
+        ]
+
+    def suggestions_view(self, request: HttpRequest) -> HttpResponse:
+        """Pairs of published claims that may disagree, side by side: accept (the link
+        form, prefilled) or dismiss with a reason, remembered."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = PairDismissForm(request.POST or None)
+        if request.method == "POST":
+            if form.is_valid():
+                services.dismiss_pair(user=request.user, **form.cleaned_data)
+                self.message_user(request, "Dismissed: not suggested again.", messages.SUCCESS)
+            else:
+                self.message_user(request, "Say why these claims need no link.", messages.ERROR)
+            return redirect("admin:claims_claimlink_suggestions")
+        # Computing them reads every published claim (7 s at 100,000), so the best 200
+        # are kept until the registry changes; a dismissal takes effect at once.
+        key = f"pair-suggestions:{RegistryState.current()}"
+        suggestions = cache.get(key)
+        if suggestions is None:
+            suggestions = services.suggested_pairs(limit=200)
+            cache.set(key, suggestions, 3600)
+        dismissed = set(PairDismissal.objects.values_list("first_claim_id", "second_claim_id"))
+        suggestions = [s for s in suggestions if (s.first, s.second) not in dismissed][:50]
+        ids = {pk for s in suggestions for pk in (s.first, s.second)}
+        claims = {c.pk: c for c in Claim.objects.filter(pk__in=ids).with_evidence()}
+        add = reverse("admin:claims_claimlink_add")
+        pairs = [
+            (
+                suggestion,
+                claims[suggestion.first],
+                claims[suggestion.second],
+                f"{add}?"
+                + urlencode(
+                    {
+                        "from_claim": suggestion.first,
+                        "to_claim": suggestion.second,
+                        "relation": suggestion.relation,
+                    }
+                ),
+            )
+            for suggestion in suggestions
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Suggested disagreements",
+            "pairs": pairs,
+            "reasons": ["different matters", "both can be true", "already linked elsewhere"],
+        }
+        return TemplateResponse(request, "admin/claims/claimlink/suggestions.html", context)
 
     def get_fields(self, request: HttpRequest, obj: ClaimLink | None = None) -> list:
         # Only reviewers confirm a contradiction across periods (services.confirm_link_periods).

@@ -584,6 +584,14 @@ class CandidateDismissForm(forms.Form):
     reason = forms.CharField(max_length=200)
 
 
+class PairDismissForm(forms.Form):
+    """Dismiss a suggested pair of claims, with the reason remembered."""
+
+    first = forms.ModelChoiceField(queryset=Claim.objects.all(), widget=forms.HiddenInput)
+    second = forms.ModelChoiceField(queryset=Claim.objects.all(), widget=forms.HiddenInput)
+    reason = forms.CharField(max_length=200)
+
+
 class WorkflowForm(forms.Form):
     """The comment (or reason) that goes with a workflow step."""
 

@@ -669,6 +669,33 @@ class CandidateDismissal(models.Model):
         return f"{self.source_id}: \u201c{self.sentence[:60]}\u201d ({self.reason})"
 
 
+class PairDismissal(models.Model):
+    """An editor's decision that two claims need no link, and why: never suggested again."""
+
+    first_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+    second_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=200, help_text="e.g. different matters, both true.")
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["first_claim_id", "second_claim_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["first_claim", "second_claim"], name="pairdismissal_once_per_pair"
+            ),
+            models.CheckConstraint(
+                condition=Q(first_claim__lt=F("second_claim")), name="pairdismissal_ordered"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="pairdismissal_reason_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.first_claim_id} and #{self.second_claim_id}: {self.reason}"
+
+
 class StatusChange(models.Model):
     """One step of a claim's review workflow: who moved it where, when, and why."""
 

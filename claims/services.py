@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from claims import candidates, extraction, fetching
+from claims import candidates, disagreements, extraction, fetching
 from claims.evidence import Anchoring, reanchor
 from claims.filters import parse_dated
 from claims.models import (
@@ -29,6 +30,7 @@ from claims.models import (
     ClaimRevision,
     Entity,
     Original,
+    PairDismissal,
     Quote,
     RegistryState,
     Source,
@@ -921,5 +923,67 @@ def dismiss_candidate(
         source=source,
         sentence_sha256=sentence_sha256(row.candidate.text),
         defaults={"sentence": row.candidate.text, "reason": reason, "dismissed_by": user},
+    )
+    return dismissal
+
+
+# --- Suggested disagreements -------------------------------------------------------
+
+
+def suggested_pairs(*, limit: int | None = 50) -> list[disagreements.Suggestion]:
+    """Pairs of published claims from different sources that may need a link, best first.
+
+    Pairs already linked (any relation, either way) or dismissed are never suggested.
+    """
+    published = Claim.objects.published()
+    entities: dict[int, set[int]] = defaultdict(set)
+    for claim_id, entity_id in Claim.entities.through.objects.filter(
+        claim__status=Claim.Status.PUBLISHED
+    ).values_list("claim_id", "entity_id"):
+        entities[claim_id].add(entity_id)
+    topics: dict[int, set[int]] = defaultdict(set)
+    for claim_id, topic_id in Claim.topics.through.objects.filter(
+        claim__status=Claim.Status.PUBLISHED
+    ).values_list("claim_id", "topic_id"):
+        topics[claim_id].add(topic_id)
+    sources: dict[int, set[int]] = defaultdict(set)
+    for claim_id, source_id in (
+        Quote.objects.published().order_by().values_list("claim_id", "source_id").distinct()
+    ):
+        sources[claim_id].add(source_id)
+    facts = [
+        disagreements.ClaimFacts(
+            id=pk,
+            statement=statement,
+            sources=frozenset(sources[pk]),
+            entities=frozenset(entities[pk]),
+            topics=frozenset(topics[pk]),
+            value=value,
+            unit=unit,
+            year_from=year_from,
+            year_to=year_to,
+        )
+        for pk, statement, value, unit, year_from, year_to in published.with_period_years()
+        .order_by("pk")
+        .values_list("pk", "statement", "value", "unit", "period_from_year", "period_to_year")
+    ]
+    linked = ClaimLink.objects.values_list("from_claim_id", "to_claim_id")
+    dismissed = PairDismissal.objects.values_list("first_claim_id", "second_claim_id")
+    return disagreements.suggest(facts, skip=[*linked, *dismissed], limit=limit)
+
+
+@transaction.atomic
+def dismiss_pair(
+    *, first: Claim, second: Claim, reason: str, user: AbstractBaseUser
+) -> PairDismissal:
+    """Remember that two claims need no link, and why, so they are never suggested again."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why these claims need no link."})
+    if first.pk == second.pk:
+        raise ValidationError("A claim is not paired with itself.")
+    low, high = sorted((first, second), key=lambda claim: claim.pk)
+    dismissal, _ = PairDismissal.objects.update_or_create(
+        first_claim=low, second_claim=high, defaults={"reason": reason, "dismissed_by": user}
     )
     return dismissal

@@ -64,6 +64,8 @@ def build_report() -> dict:
             "links_by_relation": by_relation,
             "contradicts_across_sources": across,
             "claims_per_seed_file": {name: len(ids) for name, ids in sorted(per_file.items())},
+            # Pairs that may need a link, neither linked nor dismissed (services.suggested_pairs).
+            "suggestions_open": len(services.suggested_pairs(limit=None)),
         },
         "sources": [
             {
@@ -161,6 +163,7 @@ class Command(BaseCommand):
             f"Contradicts links across sources: {counts['contradicts_across_sources']}"
         )
         self.stdout.write(f"Quotes not verbatim: {counts['quotes_not_verbatim']}")
+        self.stdout.write(f"Suggested disagreements open: {counts['suggestions_open']}")
         self.stdout.write(
             "Claims per seed file: "
             + ", ".join(f"{k} {v}" for k, v in counts["claims_per_seed_file"].items())
