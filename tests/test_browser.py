@@ -510,3 +510,48 @@ def test_editor_dismisses_a_candidate_and_starts_a_claim_from_another(
     page.goto(f"{live_server.url}{path}")
     expect(page.locator("#coverage")).to_contain_text("2 of 2 candidate sentences done (100%)")
     screenshot(page, "candidates-02-covered.png")
+
+
+def test_editor_accepts_one_suggested_disagreement_and_dismisses_another(
+    live_server, transactional_db, page, django_user_model
+):
+    import datetime as dt
+
+    from claims.models import PairDismissal
+    from tests.factories import make_claim, make_entity, make_quote, make_source, make_topic
+
+    django_user_model.objects.create_superuser("ed", "ed@example.org", "a-long-test-password")
+    russia, diplomacy = make_entity("russia", name="Russia"), make_topic("diplomacy")
+    tags = {"entities": [russia], "topics": [diplomacy], "status": "published"}
+    when = {"event_date": dt.date(2023, 1, 1), "event_date_precision": "year"}
+    claims = []
+    for n, statement in enumerate(
+        ["Relations improved.", "Relations deteriorated.", "Relations worsened."]
+    ):
+        source = make_source(text=f"{statement} Source {n}.\n")
+        claim = make_claim(statement, **tags, **when)
+        make_quote(claim, source, statement)
+        claims.append(claim)
+    improved, deteriorated, worsened = claims
+    path = "/admin/claims/claimlink/suggestions/"
+    log_in(page, live_server.url, path, "ed", "a-long-test-password")
+    pairs = page.locator(".suggested-pair")
+    expect(pairs).to_have_count(2)  # improved against each of the others
+    screenshot(page, "suggestions-01.png")
+
+    second = page.locator(f"#pair-{improved.pk}-{worsened.pk}")
+    second.get_by_label("Reason").fill("different matters")
+    second.get_by_role("button", name="Dismiss").click()
+    expect(page.locator(".messagelist")).to_contain_text("not suggested again")
+    expect(pairs).to_have_count(1)
+    assert PairDismissal.objects.get().reason == "different matters"
+
+    page.locator(f"#pair-{improved.pk}-{deteriorated.pk}").get_by_role(
+        "link", name="Accept: link them"
+    ).click()
+    expect(page.locator("select[name='relation']")).to_have_value("contradicts")
+    page.locator("textarea[name='rationale']").fill("Opposite trends in the same year.")
+    page.locator("input[name='_save']").click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    page.goto(f"{live_server.url}{path}")
+    expect(page.locator("#content-main")).to_contain_text("No suggested pairs")
