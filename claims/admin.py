@@ -56,7 +56,6 @@ from claims.models import (
     Source,
     StaleEdit,
     Topic,
-    format_partial_date,
 )
 from claims.querysets import claim_number
 from claims.rendering import Mark, highlight
@@ -546,12 +545,17 @@ class SourceAdmin(HistoryAdmin):
 
     # --- Reading view: select a passage to quote it ---------------------------------
 
-    def reading_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+    def viewable_source(self, request: HttpRequest, object_id: str) -> Source:
+        """The source of a custom page: 404 if there is none, 403 if the user may not see it."""
         source = self.get_object(request, object_id)
         if source is None:
             raise Http404("No source with that id.")
         if not self.has_view_permission(request, source):
             raise PermissionDenied
+        return source
+
+    def reading_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        source = self.viewable_source(request, object_id)
         quotes = list(source.quotes.select_related("claim").order_by("start", "pk"))
         marks = [
             Mark(
@@ -579,11 +583,7 @@ class SourceAdmin(HistoryAdmin):
     def candidates_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The source's claim candidates: open ones marked in the text, each one click
         from a new claim (the sentence prefilled) or a dismissal with a reason."""
-        source = self.get_object(request, object_id)
-        if source is None:
-            raise Http404("No source with that id.")
-        if not self.has_view_permission(request, source):
-            raise PermissionDenied
+        source = self.viewable_source(request, object_id)
         can_edit = request.user.has_perm("claims.add_claim")
         form = CandidateDismissForm(request.POST or None)
         if request.method == "POST":
@@ -953,11 +953,11 @@ class ClaimAdmin(HistoryAdmin):
 
     @admin.display(description="as of: from")
     def as_of_start_display(self, obj: Claim) -> str:
-        return format_partial_date(obj.as_of_start, obj.as_of_start_precision) or "\u2014"
+        return obj.as_of_start_display or "\u2014"
 
     @admin.display(description="to")
     def as_of_end_display(self, obj: Claim) -> str:
-        return format_partial_date(obj.as_of_end, obj.as_of_end_precision) or "\u2014"
+        return obj.as_of_end_display or "\u2014"
 
     @admin.display(description="Suggested claimant")
     def claimant_suggestion(self, obj: Claim) -> SafeString:

@@ -16,7 +16,7 @@ from django_filters.views import FilterMixin
 
 from claims.counts import CachedCountPaginator
 from claims.filters import ClaimFilter
-from claims.models import Claim, ClaimLink, Quote, RegistryState, Source, format_partial_date
+from claims.models import Claim, ClaimLink, Quote, RegistryState, Source
 from claims.views import PageSizeMixin
 
 
@@ -82,9 +82,9 @@ def claim_json(claim: Claim, links: list[dict], request: HttpRequest) -> dict:
             for a in claim.claimants_shown
         ],
         "as_of": {
-            "start": format_partial_date(claim.as_of_start, claim.as_of_start_precision) or None,
+            "start": claim.as_of_start_display or None,
             "start_precision": claim.as_of_start_precision,
-            "end": format_partial_date(claim.as_of_end, claim.as_of_end_precision) or None,
+            "end": claim.as_of_end_display or None,
             "end_precision": claim.as_of_end_precision,
         },
         "measure": claim.measure,

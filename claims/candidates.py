@@ -25,8 +25,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-import pysbd
-
 WEIGHTS = {
     "percentage": 3,
     "money": 3,
@@ -70,7 +68,11 @@ class Candidate:
 
 
 @cache
-def _segmenter() -> pysbd.Segmenter:
+def _segmenter():
+    # Imported on first use, not with the app: every server process imports the
+    # services, and only the editors' candidate pages and the report segment text.
+    import pysbd
+
     return pysbd.Segmenter(language="en", clean=False, char_span=True)
 
 

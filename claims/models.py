@@ -534,10 +534,19 @@ class Claim(Versioned):
         return format_partial_date(self.event_date, self.event_date_precision)
 
     @property
+    def as_of_start_display(self) -> str:
+        """The start of the as-of period at its precision, or blank."""
+        return format_partial_date(self.as_of_start, self.as_of_start_precision)
+
+    @property
+    def as_of_end_display(self) -> str:
+        """The end of the as-of period at its precision, or blank."""
+        return format_partial_date(self.as_of_end, self.as_of_end_precision)
+
+    @property
     def as_of_display(self) -> str:
         """The period the claim holds for, e.g. `2023–2025`, `since 2023`, `until 2020-05`."""
-        start = format_partial_date(self.as_of_start, self.as_of_start_precision)
-        end = format_partial_date(self.as_of_end, self.as_of_end_precision)
+        start, end = self.as_of_start_display, self.as_of_end_display
         if start and end:
             return start if start == end else f"{start}\u2013{end}"
         if start:
@@ -550,7 +559,7 @@ class Claim(Versioned):
             raise ValidationError(
                 {
                     "as_of_end": "The period ends before it starts: give an end on or after "
-                    f"{format_partial_date(self.as_of_start, self.as_of_start_precision)}."
+                    f"{self.as_of_start_display}."
                 }
             )
 
