@@ -58,14 +58,22 @@ from claims.models import (
     Topic,
 )
 from claims.querysets import claim_number
-from claims.rendering import Mark, highlight
+from claims.rendering import Mark, MarkStyle, highlight
 
 # Quoted spans in the reading view: plain marks, so a drag that starts on one still
 # selects text; each quote is listed, with its claim, under the text.
-READER_MARK = '<mark id="{anchor}" title="{title}" data-url="{url}">{text}</mark>'
+READER_MARK = MarkStyle(
+    open='<mark id="{anchor}" title="{title}" data-url="{url}">',
+    continued='<mark class="continued" title="{title}" data-url="{url}">',
+    text="{text}",
+)
 
 # Candidate sentences in the candidates view, coloured by what became of them.
-CANDIDATE_MARK = '<mark class="candidate candidate-{title}"><a href="{url}">{text}</a></mark>'
+CANDIDATE_MARK = MarkStyle(
+    open='<mark class="candidate candidate-{title}">',
+    continued='<mark class="candidate candidate-{title}">',
+    text='<a href="{url}">{text}</a>',
+)
 
 # Written by the services only: the admin shows them, never edits them.
 ORIGIN_FIELDS = [
@@ -574,7 +582,7 @@ class SourceAdmin(HistoryAdmin):
             "title": f"Read and quote: {source.title}",
             "source": source,
             "quotes": quotes,
-            "text_html": highlight(source.text, marks, template=READER_MARK),
+            "text_html": highlight(source.text, marks, style=READER_MARK),
             "passage_form": PassageForm(initial={"passage_source": source.pk}),
             "can_add_claim": request.user.has_perm("claims.add_claim"),
         }
@@ -624,7 +632,7 @@ class SourceAdmin(HistoryAdmin):
                 )
             ],
             "coverage": services.coverage(rows),
-            "text_html": highlight(source.text, marks, template=CANDIDATE_MARK),
+            "text_html": highlight(source.text, marks, style=CANDIDATE_MARK),
             "can_edit": can_edit,
             "reasons": [
                 "background",
