@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
-from claims.models import Claim, ClaimLink, Quote, Source
+from claims import services
+from claims.models import Claim, ClaimLink, PairDismissal, Quote, Source
 from claims.seeds import load_manifest, read_seed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,19 +79,40 @@ def test_every_seed_file_and_every_piece_has_claims(registry):
     assert set(per_source) == set(SEEDS)
 
 
-def test_links_have_rationales_and_at_least_eight_cross_source_contradictions(registry):
+def test_links_have_rationales_and_join_sources_with_every_kind_of_disagreement(registry):
     links = list(ClaimLink.objects.all())
-    assert len(links) >= 20
+    assert len(links) >= 100
     assert all(link.rationale.strip() for link in links)
     assert all(link.from_claim_id != link.to_claim_id for link in links)
     sources = _claim_sources()
-    across = [
-        link
+    across = Counter(
+        link.relation
         for link in links
-        if link.relation == "contradicts"
-        and sources[link.from_claim_id] != sources[link.to_claim_id]
-    ]
-    assert len(across) >= 8
+        if sources[link.from_claim_id].isdisjoint(sources[link.to_claim_id])
+    )
+    # The second curation pass (issue 12) retyped every contradiction that joined
+    # claims which can both be true; the one left across sources is a real one
+    # (the same signing dated against two different days of the invasion).
+    assert across[ClaimLink.Relation.CONTRADICTS] >= 1
+    assert across[ClaimLink.Relation.UPDATES] >= 40
+    assert across[ClaimLink.Relation.QUALIFIES] >= 15
+    assert across[ClaimLink.Relation.SUPPORTS] >= 20
+
+
+def test_every_curated_update_is_not_about_an_earlier_time_than_what_it_updates(registry):
+    years = {
+        claim.pk: (claim.period_from_year, claim.period_to_year)
+        for claim in Claim.objects.with_period_years()
+    }
+    updates = ClaimLink.objects.filter(relation=ClaimLink.Relation.UPDATES)
+    assert updates.count() >= 40
+    for link in updates:
+        (later_from, later_to), (earlier_from, _) = (
+            years[link.from_claim_id],
+            years[link.to_claim_id],
+        )
+        if later_from is not None and earlier_from is not None:
+            assert (later_to or later_from) >= earlier_from, link.pk
 
 
 def test_every_claim_with_a_date_says_how_precise_it_is(registry):
@@ -120,3 +142,34 @@ def test_new_claims_after_loading_get_fresh_ids(registry):
 def test_sources_keep_their_metadata_blank_where_the_text_is_silent(registry):
     for slug in ("iran-azerbaijan-tensions", "edm-2025-relations-continue-to-deteriorate"):
         assert Source.objects.get(slug=slug).author == ""
+
+
+def test_every_candidate_sentence_of_every_seed_source_is_claimed_or_dismissed(registry):
+    names = services.entity_names()
+    for source in Source.objects.all():
+        rows = services.source_candidates(source=source, names=names)
+        assert rows, source.slug
+        still_open = [row.candidate.text[:80] for row in rows if row.status == "open"]
+        assert still_open == [], source.slug
+        assert services.coverage(rows).share == 1.0
+
+
+def test_every_dismissed_candidate_in_the_fixtures_gives_a_reason_and_its_sentence():
+    rows = _rows("candidatedismissal")
+    assert rows
+    for row in rows:
+        fields = row["fields"]
+        assert fields["reason"].strip(), row
+        (slug,) = fields["source"]
+        assert fields["sentence"] in SEEDS[slug].text, row
+
+
+def test_every_suggested_disagreement_in_the_curated_registry_is_linked_or_dismissed(registry):
+    assert services.suggested_pairs(limit=None) == []
+    assert PairDismissal.objects.exists()
+    assert all(dismissal.reason.strip() for dismissal in PairDismissal.objects.all())
+
+
+def test_every_curated_contradiction_across_periods_is_confirmed_with_a_note(registry):
+    flagged = ClaimLink.objects.with_period_check().filter(needs_period_check=True)
+    assert list(flagged) == []
