@@ -1,0 +1,81 @@
+"""SQLite for a small team: several editors' processes save at once without "database is locked".
+
+Runs on its own SQLite file whatever database the suite uses, because it checks the
+SQLite settings (WAL, busy timeout, immediate transactions), not the data.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+PROCESSES = 4
+SAVES = 200
+
+
+def _environment(database: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "DJANGO_SETTINGS_MODULE": "factreg.settings",
+    }
+
+
+def test_four_editors_saving_200_claims_each_at_once_lose_no_save(tmp_path):
+    database = tmp_path / "team.sqlite3"
+    env = _environment(database)
+    manage = str(settings.BASE_DIR / "manage.py")
+    subprocess.run([sys.executable, manage, "migrate", "--no-input", "-v0"], env=env, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            manage,
+            "shell",
+            "-v",
+            "0",
+            "-c",
+            "from claims.models import Topic; Topic.objects.create(slug='load', name='Load')",
+        ],
+        env=env,
+        check=True,
+    )
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.scripts.sqlite_writer", f"editor{n}", str(SAVES)],
+            env=env,
+            cwd=settings.BASE_DIR,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(PROCESSES)
+    ]
+    results = [writer.communicate(timeout=600) for writer in writers]
+    assert [writer.returncode for writer in writers] == [0] * PROCESSES, results
+    assert [int(out) for out, _ in results] == [0] * PROCESSES, [err for _, err in results]
+    check = subprocess.run(
+        [
+            sys.executable,
+            manage,
+            "shell",
+            "-v",
+            "0",
+            "-c",
+            "from claims.models import Claim; print(Claim.objects.count(), "
+            "Claim.history.filter(history_type='+').count(), "
+            "Claim.history.filter(statement__endswith='edited.').count())",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    claims, created, edited = map(int, check.stdout.split())
+    assert claims == PROCESSES * SAVES
+    # Every save kept its history: each claim's creation and its edit.
+    assert created == PROCESSES * SAVES
+    assert edited >= PROCESSES * SAVES
