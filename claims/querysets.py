@@ -91,6 +91,10 @@ class SourceQuerySet(models.QuerySet):
             pk__in=Quote.objects.filter(claim__in=claims.values("pk")).values("source")
         )
 
+    def for_references(self) -> SourceQuerySet:
+        """With each original's kind and date (for `urldate`), but not its bytes or text."""
+        return self.select_related("original").defer("text", "original__content")
+
     def with_published_claim_counts(self) -> SourceQuerySet:
         """Annotate `claim_count`: published claims quoting the source."""
         from claims.models import Quote

@@ -8,14 +8,17 @@ metadata is left out rather than guessed.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from collections.abc import Iterable
+from urllib.parse import quote
 
 import bibtexparser
 import rispy
 from bibtexparser import middlewares, model
 
-from claims.models import Source
+from claims.models import Original, Source
 
 CSL_TYPES = {
     "academic": "article-journal",
@@ -73,23 +76,40 @@ def to_csl_json(sources: Iterable[Source], base_url: str) -> str:
     return json.dumps([csl_item(s, base_url) for s in sources], ensure_ascii=False, indent=2)
 
 
+# Line breaks of every kind: a newline inside a RIS value would start a new tag line.
+_LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
+
+
+def one_line(value: str) -> str:
+    """The value on one line: each run of line breaks becomes one space."""
+    return _LINE_BREAKS.sub(" ", value).strip()
+
+
+def safe_url(url: str) -> str:
+    """The URL with braces, backslashes, quotes, spaces and non-ASCII percent-encoded.
+
+    Such a URL cannot close a BibTeX value or start a RIS line, and means the same.
+    """
+    return quote(one_line(url), safe="!#$%&'()*+,-./:;=?@[]^_`|~")
+
+
 def ris_entry(source: Source, base_url: str) -> dict:
     """One RIS record as rispy's field names."""
     entry: dict = {"type_of_reference": RIS_TYPES[source.kind], "id": source.slug}
-    entry["title"] = source.title
+    entry["title"] = one_line(source.title)
     if source.author:
-        family, given = split_name(source.author)
+        family, given = split_name(one_line(source.author))
         entry["authors"] = [f"{family}, {given}" if given else family]
     if source.outlet:
-        entry["secondary_title"] = source.outlet
+        entry["secondary_title"] = one_line(source.outlet)
     if parts := date_parts(source):
         entry["year"] = str(parts[0])
         # RIS DA is YYYY/MM/DD/other, with unknown parts left empty.
         padded = [str(parts[0]), *(f"{p:02d}" for p in parts[1:])] + [""] * (3 - len(parts))
         entry["date"] = "/".join(padded) + "/"
     if source.url:
-        entry["urls"] = [source.url]
-    entry["language"] = source.language
+        entry["urls"] = [safe_url(source.url)]
+    entry["language"] = one_line(source.language)
     entry["notes"] = [f"factreg source page: {_page(source, base_url)}"]
     return entry
 
@@ -106,12 +126,51 @@ def to_ris(sources: Iterable[Source], base_url: str) -> str:
     return rispy.dumps([ris_entry(s, base_url) for s in sources], implementation=_RisWriter)
 
 
+# Fields written as they are: dates, language codes, and URLs made safe by safe_url().
+# Every other field is text, LaTeX-encoded when written (_TextEncoding).
+VERBATIM_FIELDS = frozenset({"year", "month", "date", "language", "url", "urldate", "note"})
+
+
+class _TextEncoding(middlewares.LatexEncodingMiddleware):
+    """LaTeX-encodes the text fields so that no value can end early or run a command.
+
+    BibTeX matches braces even after a backslash, so the encoder's `\\{` and `\\}` would
+    still close a value: they become \\textbraceleft{} and \\textbraceright{}, whose braces
+    pair. Backslashes are already \\textbackslash. URLs are not turned into \\url{…}.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(keep_math=False, enclose_urls=False)
+
+    def _transform_python_value_string(self, python_string: str) -> tuple[str, str]:
+        encoded, error = super()._transform_python_value_string(one_line(python_string))
+        return encoded.replace("\\{", r"\textbraceleft{}").replace(
+            "\\}", r"\textbraceright{}"
+        ), error
+
+    def transform_entry(self, entry: model.Entry, library: bibtexparser.Library):
+        every = list(entry.fields)
+        entry.fields = [field for field in every if field.key not in VERBATIM_FIELDS]
+        block = super().transform_entry(entry, library)
+        encoded = {field.key: field for field in entry.fields}
+        entry.fields = [encoded.get(field.key, field) for field in every]
+        return block
+
+
+def fetched_on(source: Source) -> dt.date | None:
+    """The day the source's page was fetched, for `urldate`; None unless it was fetched."""
+    original = source.original
+    if original is None or original.kind != Original.Kind.URL or original.received_at is None:
+        return None
+    return original.received_at.date()
+
+
 def bibtex_entry(source: Source, base_url: str) -> model.Entry:
-    """One BibTeX entry; special characters are LaTeX-escaped when written."""
+    """One BibTeX entry; text fields are LaTeX-escaped when written (_TextEncoding)."""
     entry_type = BIBTEX_TYPES[source.kind]
     fields = [model.Field("title", source.title)]
     if source.author:
-        family, given = split_name(source.author)
+        family, given = split_name(one_line(source.author))
         fields.append(model.Field("author", f"{family}, {given}" if given else family))
     if source.outlet:
         fields.append(model.Field(BIBTEX_CONTAINER[entry_type], source.outlet))
@@ -121,9 +180,12 @@ def bibtex_entry(source: Source, base_url: str) -> model.Entry:
             fields.append(model.Field("month", parts[1]))
         fields.append(model.Field("date", "-".join(f"{p:02d}" for p in parts)))
     if source.url:
-        fields.append(model.Field("url", source.url))
-    fields.append(model.Field("language", source.language))
-    fields.append(model.Field("note", f"factreg source page: {_page(source, base_url)}"))
+        fields.append(model.Field("url", safe_url(source.url)))
+        if (accessed := fetched_on(source)) is not None:
+            fields.append(model.Field("urldate", accessed.isoformat()))
+    fields.append(model.Field("language", safe_url(source.language)))
+    page = safe_url(_page(source, base_url))
+    fields.append(model.Field("note", f"factreg source page: \\url{{{page}}}"))
     return model.Entry(entry_type, source.slug, fields)
 
 
@@ -133,7 +195,7 @@ def to_bibtex(sources: Iterable[Source], base_url: str) -> str:
     return bibtexparser.write_string(
         library,
         prepend_middleware=[
-            middlewares.LatexEncodingMiddleware(keep_math=False),
+            _TextEncoding(),
             middlewares.MonthAbbreviationMiddleware(),
         ],
     )

@@ -407,7 +407,7 @@ class SourceReferenceExportView(FilteredExportMixin, FilterView):
         if isinstance(claims, HttpResponse):
             return claims
         render, content_type = self.formats[self.kwargs["format"]]
-        sources = Source.objects.behind(claims).in_reading_order()
+        sources = Source.objects.behind(claims).in_reading_order().for_references()
         response = HttpResponse(
             render(sources, self.base_url()), content_type=f"{content_type}; charset=utf-8"
         )

@@ -14,6 +14,7 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
 from claims.exports import HEADER, citation_text, csv_chunks
 from claims.models import Claim, Quote, Source
@@ -367,3 +368,87 @@ def test_an_id_list_selects_exactly_its_rows_however_long(public_registry, extra
     found = Claim.objects.filter(pk__in=IdList(ids)).values_list("pk", flat=True)
     assert sorted(found) == sorted(wanted)
     assert not Claim.objects.filter(pk__in=IdList([])).exists()
+
+
+# Hostile metadata: what an editor could paste, or an old row could hold.
+HOSTILE_TITLE = "Evil}},note={pwned},x={ \\input{/etc/passwd}\nTY  - JOUR\nTI  - injected"
+HOSTILE_URL = "https://example.org/p}},note={x}\\input{y}?a=b c"
+
+
+@pytest.fixture
+def hostile_source(public_registry) -> Source:
+    from claims import services
+    from claims.models import Original
+
+    original = Original.objects.create(
+        kind=Original.Kind.URL,
+        content=b"page",
+        sha256=services.sha256_bytes(b"page"),
+        size=4,
+        media_type="text/html",
+        url=HOSTILE_URL,
+        received_at=dt.datetime(2025, 8, 27, 9, 30, tzinfo=dt.UTC),
+    )
+    source = make_source(
+        slug="hostile",
+        title=HOSTILE_TITLE,
+        author="Jean }{ Dupont\nER  - ",
+        outlet="Outlet}, journal={Other",
+        kind="news",
+        url=HOSTILE_URL,
+        original=original,
+    )
+    make_quote(public_registry["stake"], source, "Lukoil currently owns")
+    return source
+
+
+def test_bibtex_of_hostile_metadata_parses_back_to_one_entry_with_the_same_fields(
+    client, hostile_source
+):
+    text = _get(client, "bib")
+    # A reader that knows LaTeX's text-mode brace commands, as reference managers do.
+    context = get_default_latex_context_db()
+    context.add_context_category(
+        "text-braces",
+        macros=[MacroTextSpec("textbraceleft", "{"), MacroTextSpec("textbraceright", "}")],
+        prepend=True,
+    )
+    decoder = LatexNodes2Text(latex_context=context)
+    library = bibtexparser.parse_string(
+        text, append_middleware=[middlewares.LatexDecodingMiddleware(decoder=decoder)]
+    )
+    assert not library.failed_blocks
+    entries = [e for e in library.entries if e.key == "hostile"]
+    assert len(entries) == 1
+    (entry,) = entries
+    assert set(entry.fields_dict) == {
+        "title",
+        "author",
+        "journal",
+        "url",
+        "urldate",
+        "language",
+        "note",
+    }
+    assert entry["title"] == HOSTILE_TITLE.replace("\n", " ")
+    assert entry["journal"] == "Outlet}, journal={Other"
+    assert "\\input" not in text.replace("{\\textbackslash}input", "")
+    # A plain URL that reference managers read, percent-encoded so it cannot end early.
+    # (verbatim: read from the raw entry, as reference managers read `url`)
+    (raw,) = [e for e in bibtexparser.parse_string(text).entries if e.key == "hostile"]
+    assert raw["url"] == "https://example.org/p%7D%7D,note=%7Bx%7D%5Cinput%7By%7D?a=b%20c"
+    assert "\\url{https://example.org/p" not in text
+    assert entry["urldate"] == "2025-08-27"
+
+
+def test_ris_of_hostile_metadata_is_one_record_with_single_line_values(client, hostile_source):
+    records = [r for r in rispy.loads(_get(client, "ris")) if r.get("id") == "hostile"]
+    assert len(records) == 1
+    (record,) = records
+    assert record["title"] == HOSTILE_TITLE.replace("\n", " ")
+    # One line: the newline and the "ER  - " after it are text of the name, not a tag.
+    assert record["authors"] == ["-, Jean }{ Dupont ER"]
+    assert record["type_of_reference"] == "NEWS"
+    assert record["urls"] == ["https://example.org/p%7D%7D,note=%7Bx%7D%5Cinput%7By%7D?a=b%20c"]
+    every = rispy.loads(_get(client, "ris"))
+    assert len(every) == Source.objects.behind(Claim.objects.published()).count()
