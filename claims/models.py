@@ -20,6 +20,7 @@ from claims.querysets import (
     SlugQuerySet,
     SourceQuerySet,
 )
+from claims.validators import multi_line, one_line
 
 
 class DatePrecision(models.TextChoices):
@@ -154,10 +155,12 @@ class Source(Versioned):
         ACADEMIC = "academic", "Academic"
         OP_ED = "op-ed", "Op-ed"
 
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=300, validators=[one_line])
     slug = models.SlugField(max_length=100, unique=True)
-    author = models.CharField(max_length=200, blank=True, help_text="Blank when unknown.")
-    outlet = models.CharField(max_length=200, blank=True)
+    author = models.CharField(
+        max_length=200, blank=True, help_text="Blank when unknown.", validators=[one_line]
+    )
+    outlet = models.CharField(max_length=200, blank=True, validators=[one_line])
     url = models.URLField(max_length=500, blank=True)
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.ANALYSIS)
     language = models.CharField(max_length=10, default="en")
@@ -261,9 +264,9 @@ class Source(Versioned):
 
 
 class Topic(Versioned):
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=[one_line])
     slug = models.SlugField(max_length=100, unique=True)
-    description = models.CharField(max_length=300, blank=True)
+    description = models.CharField(max_length=300, blank=True, validators=[one_line])
 
     history = HistoricalRecords()
     objects = SlugQuerySet.as_manager()
@@ -291,11 +294,13 @@ class Entity(Versioned):
         AGREEMENT = "agreement", "Agreement"
         OTHER = "other", "Other"
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[one_line])
     slug = models.SlugField(max_length=100, unique=True)
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.OTHER)
     aliases = models.TextField(
-        blank=True, help_text="Other spellings and names, one per line (e.g. SOCAR)."
+        blank=True,
+        help_text="Other spellings and names, one per line (e.g. SOCAR).",
+        validators=[multi_line],
     )
 
     history = HistoricalRecords()
@@ -391,7 +396,9 @@ class Claim(Versioned):
     # The statuses with a public page (a retracted claim keeps its URL, with a notice).
     PUBLIC = (Status.PUBLISHED, Status.RETRACTED)
 
-    statement = models.TextField(help_text="One neutral sentence in the editor's own words.")
+    statement = models.TextField(
+        help_text="One neutral sentence in the editor's own words.", validators=[one_line]
+    )
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     event_date = models.DateField(
         null=True, blank=True, help_text="When what the claim states happened or held."

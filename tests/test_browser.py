@@ -7,6 +7,7 @@ visible on screen and leaves a full-page screenshot in tests/screenshots/.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -557,3 +558,43 @@ def test_editor_accepts_one_suggested_disagreement_and_dismisses_another(
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
     page.goto(f"{live_server.url}{path}")
     expect(page.locator("#content-main")).to_contain_text("No suggested pairs")
+
+
+def test_a_right_to_left_override_in_an_old_title_does_not_reorder_what_follows(
+    live_server, transactional_db, page
+):
+    from claims.models import Claim
+    from tests.factories import make_claim, make_quote, make_source, make_topic
+
+    # Rows from before control characters were refused: written past validation.
+    source = make_source(
+        slug="old-row",
+        title="Report \u202eabc",
+        published=dt.date(2023, 1, 1),
+        published_precision="year",
+    )
+    claim = make_claim(
+        "Lukoil holds 20% of Shah Deniz.",
+        topics=[make_topic("energy")],
+        status=Claim.Status.PUBLISHED,
+    )
+    make_quote(claim, source, source.text[:20])
+    page.goto(live_server.url + claim.get_absolute_url())
+    link = page.get_by_role("link", name="Report \u202eabc")
+    expect(link).to_be_visible()
+    assert link.evaluate("(el) => getComputedStyle(el).unicodeBidi") == "isolate"
+    # The date after the title stays to the right of the title, in reading order.
+    meta = link.locator("xpath=..")
+    title_box, meta_box = link.bounding_box(), meta.bounding_box()
+    assert title_box is not None and meta_box is not None
+    assert "(2023)" in meta.inner_text()
+    date_left_edge = meta.evaluate(
+        """(el) => {
+            const range = document.createRange();
+            const text = [...el.childNodes].find(
+                (n) => n.nodeType === 3 && n.textContent.includes("2023"));
+            range.selectNodeContents(text);
+            return range.getBoundingClientRect().left;
+        }"""
+    )
+    assert date_left_edge >= title_box["x"] + title_box["width"] - 1

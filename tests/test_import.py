@@ -127,6 +127,12 @@ def _rewrite_manifest(seed_dir: Path, old: str, new: str) -> None:
         ('published = "2020-09-15"', 'published = "15.09.2020"', "does not match precision"),
         ('title = "Azerbaijan-Russia Ties', 'titel = "Azerbaijan-Russia Ties', "'title'"),
         ("[[source]]", "[[source]\n", "not valid TOML"),
+        (
+            'title = "Azerbaijan-Russia Ties',
+            'title = "Azerbaijan-Russia\\nTY  - JOUR\\nTies',
+            "Write this on one line",
+        ),
+        ('author = "Emil Avdaliani"', 'author = "Emil \\u202eAvdaliani"', "U\\+202E"),
     ],
 )
 def test_bad_manifest_gives_a_clear_error_and_writes_nothing(db, seed_copy, old, new, message):
