@@ -133,14 +133,14 @@ class ClaimFilter(django_filters.FilterSet):
         help_text='Words must all match; "quoted words" match as a phrase; -word excludes.',
     )
     topic = SlugMultipleChoiceFilter(
-        field_name="topics", queryset=Topic.objects.all(), label="Topics"
+        field_name="topics", queryset=Topic.objects.public(), label="Topics"
     )
     entity = SlugMultipleChoiceFilter(
-        field_name="entities", queryset=Entity.objects.all(), label="Entities"
+        field_name="entities", queryset=Entity.objects.public(), label="Entities"
     )
     claimant = SlugMultipleChoiceFilter(
         field_name="claimants",
-        queryset=Entity.objects.all(),
+        queryset=Entity.objects.public(),
         label="Claimants",
         help_text="Who asserts the claim (its claimant), as against where it appeared.",
     )
@@ -225,10 +225,10 @@ class ContradictionFilter(django_filters.FilterSet):
     """Contradicts links where either claim matches."""
 
     topic = django_filters.ModelChoiceFilter(
-        queryset=Topic.objects.all(), to_field_name="slug", method="filter_side", label="Topic"
+        queryset=Topic.objects.public(), to_field_name="slug", method="filter_side", label="Topic"
     )
     entity = django_filters.ModelChoiceFilter(
-        queryset=Entity.objects.all(),
+        queryset=Entity.objects.public(),
         to_field_name="slug",
         method="filter_side",
         label="Entity",

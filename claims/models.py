@@ -17,8 +17,8 @@ from claims.querysets import (
     EntityQuerySet,
     OriginalQuerySet,
     QuoteQuerySet,
-    SlugQuerySet,
     SourceQuerySet,
+    TopicQuerySet,
 )
 from claims.validators import multi_line, one_line
 
@@ -269,7 +269,7 @@ class Topic(Versioned):
     description = models.CharField(max_length=300, blank=True, validators=[one_line])
 
     history = HistoricalRecords()
-    objects = SlugQuerySet.as_manager()
+    objects = TopicQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

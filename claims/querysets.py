@@ -185,7 +185,36 @@ class SlugQuerySet(models.QuerySet):
         )
 
 
+class TopicQuerySet(SlugQuerySet):
+    def public(self) -> TopicQuerySet:
+        """Topics of a published claim: the only ones the public site shows."""
+        from claims.models import Claim
+
+        return self.filter(
+            Exists(
+                Claim.topics.through.objects.filter(
+                    topic_id=OuterRef("pk"), claim__status=Claim.Status.PUBLISHED
+                )
+            )
+        )
+
+
 class EntityQuerySet(SlugQuerySet):
+    def public(self) -> EntityQuerySet:
+        """Entities a published claim names, is asserted by or is located in: public ones."""
+        from claims.models import Attribution, Claim
+
+        published = Claim.Status.PUBLISHED
+        return self.filter(
+            Exists(
+                Claim.entities.through.objects.filter(
+                    entity_id=OuterRef("pk"), claim__status=published
+                )
+            )
+            | Exists(Attribution.objects.filter(entity_id=OuterRef("pk"), claim__status=published))
+            | Exists(Claim.objects.filter(place_id=OuterRef("pk"), status=published))
+        )
+
     def named_in(self, phrase: str, limit: int = 5) -> list:
         """Entities whose name or an alias occurs in `phrase` as whole words, in its order."""
         rows = {row.pk: row for row in self.only("pk", "name", "slug", "kind", "aliases")}

@@ -161,13 +161,14 @@ class ClaimListView(PageSizeMixin, FilterView):
 
 
 class TaggedClaimListView(ClaimListView):
-    """A topic's or an entity's description, then its claims; unknown slugs are 404."""
+    """A topic's or an entity's description, then its claims; unknown or unused slugs are 404."""
 
     tag_model: type[Topic] | type[Entity]
     context_tag_name: str
 
     def get_queryset(self) -> QuerySet:
-        self.tag = get_object_or_404(self.tag_model, slug=self.kwargs["slug"])
+        # Only a tag a published claim uses has a page: drafts' topics stay private.
+        self.tag = get_object_or_404(self.tag_model.objects.public(), slug=self.kwargs["slug"])
         return self.for_tag(super().get_queryset(), self.tag)
 
     def get_context_data(self, **kwargs) -> dict:
@@ -325,7 +326,7 @@ class TimelineView(RegistryCachedPage, FilterView):
             .for_relation("contradicts")
             .filter(from_claim__in=[c.pk for c in claims], to_claim__in=[c.pk for c in claims])
         )
-        topics = list(Topic.objects.all())
+        topics = list(Topic.objects.public())
         lanes = self.lane_topics(claims)
         context["timeline"] = timeline.layout(
             [

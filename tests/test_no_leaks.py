@@ -1,0 +1,58 @@
+"""Nothing about drafts leaks: topics and entities only drafts use have no public trace."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from claims.models import Claim
+from tests.factories import make_claim, make_entity, make_topic
+
+
+@pytest.fixture
+def secret(public_registry) -> dict:
+    """A draft about a topic and entities that no published claim uses."""
+    topic = make_topic("secret-talks", name="Secret talks")
+    named = make_entity("hidden-envoy", name="Hidden Envoy", kind="person")
+    claimant = make_entity("quiet-ministry", name="Quiet Ministry", kind="organisation")
+    place = make_entity("closed-city", name="Closed City", kind="place")
+    draft = make_claim("A draft about secret talks.", topics=[topic], entities=[named], place=place)
+    draft.attributions.create(entity=claimant, role="stated", basis="A draft")
+    return {"topic": topic, "named": named, "claimant": claimant, "place": place, "draft": draft}
+
+
+PAGES = ["/", "/claims/", "/contradictions/", "/timeline/", "/sources/"]
+
+
+def test_a_topic_or_entity_only_a_draft_uses_has_no_page(client, secret):
+    assert client.get(secret["topic"].get_absolute_url()).status_code == 404
+    for entity in ("named", "claimant", "place"):
+        assert client.get(secret[entity].get_absolute_url()).status_code == 404
+
+
+def test_public_pages_and_filter_choices_never_name_them(client, secret):
+    for path in PAGES:
+        text = client.get(path).content.decode()
+        for name in ("Secret talks", "Hidden Envoy", "Quiet Ministry", "Closed City"):
+            assert name not in text, (path, name)
+
+
+@pytest.mark.parametrize(
+    ("param", "key"),
+    [("topic", "topic"), ("entity", "named"), ("claimant", "claimant")],
+)
+def test_filtering_on_them_is_an_unknown_choice_not_an_empty_result(client, secret, param, key):
+    slug = secret[key].slug
+    csv = client.get(reverse("claims:citation-export"), {param: slug})
+    assert csv.status_code == 400
+    api = client.get("/api/claims/", {param: slug})
+    assert api.status_code == 400
+    page = client.get("/claims/", {param: slug})
+    assert "Select a valid choice" in page.content.decode()
+
+
+def test_once_a_reviewer_publishes_the_claim_its_topic_and_entities_have_pages(client, secret):
+    Claim.objects.filter(pk=secret["draft"].pk).update(status=Claim.Status.PUBLISHED)
+    assert client.get(secret["topic"].get_absolute_url()).status_code == 200
+    for entity in ("named", "claimant", "place"):
+        assert client.get(secret[entity].get_absolute_url()).status_code == 200
