@@ -6,9 +6,10 @@ import csv
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from itertools import islice
+from contextlib import nullcontext
+from itertools import chain, islice
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.urls import reverse
@@ -156,11 +157,14 @@ def citation_text(
     queries: its quotes, the sources not seen yet, and its claims' topics,
     entities and links. Claim and source cells are formatted once each.
 
-    It all runs in one transaction: PostgreSQL's server-side cursor then streams
+    On PostgreSQL it all runs in one transaction: the server-side cursor then streams
     (outside one, Django declares it WITH HOLD, and PostgreSQL computes every
     row before the first), and a chunk's queries read what the claims did.
     """
-    with transaction.atomic(using=claims.db):
+    # Only PostgreSQL needs the transaction. On SQLite, where write transactions are
+    # IMMEDIATE (see settings), one would hold the write lock for the whole export.
+    streaming = connections[claims.db].vendor == "postgresql"
+    with transaction.atomic(using=claims.db) if streaming else nullcontext():
         yield from _citation_chunks(claims, base_url, exported_at, public, chunk_size)
 
 
@@ -271,8 +275,14 @@ def citations_response(
 ) -> StreamingHttpResponse:
     """A streamed CSV download of the citations behind `claims`."""
     chunks = citation_text(claims, base_url=base_url, exported_at=now, public=public)
+    # The first chunk's queries run now, before the response starts: a database that
+    # cannot be reached is then a 503, not a 200 with a header row and nothing else.
+    # A failure after the first byte is raised out of the stream, so the server ends
+    # the response abnormally (gunicorn sends no final chunk) and the client sees a
+    # broken download, never a short file that looks complete.
+    first = next(chunks, "")
     response = StreamingHttpResponse(
-        (text.encode("utf-8") for text in csv_chunks(chunks, bom=bom)),
+        (text.encode("utf-8") for text in csv_chunks(chain([first], chunks), bom=bom)),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{export_filename(now.date())}"'
