@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "claims",
+    "csp",
     "axes",  # last, as django-axes asks
 ]
 
@@ -63,6 +64,8 @@ MIDDLEWARE = [
     # Outermost after security: a database that cannot be reached anywhere below
     # (sessions, views) is a 503 with a plain message, never a 500.
     "claims.failures.DatabaseUnavailableMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "claims.headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -173,6 +176,49 @@ if DATABASE_ROUTERS:
 REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "10"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Content-Security-Policy (django-csp). Public pages load only the site's own
+# stylesheet: no scripts, no inline styles, nothing from elsewhere, and no framing.
+# The admin (claims/headers.py) adds its own scripts and Django's inline style
+# attributes ('unsafe-inline' for styles only; never for scripts).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "script-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+# Permissions-Policy (django-permissions-policy): the site uses no browser feature.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "sync-xhr",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 # Login throttling (django-axes): after 5 failed logins for one username from one
 # address, that pair is locked out for an hour, before the password is even hashed,

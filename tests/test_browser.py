@@ -598,3 +598,26 @@ def test_a_right_to_left_override_in_an_old_title_does_not_reorder_what_follows(
         }"""
     )
     assert date_left_edge >= title_box["x"] + title_box["width"] - 1
+
+
+def test_no_page_breaks_the_content_security_policy(live_server, registry, page, django_user_model):
+    from claims.models import Source
+
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    contested = Claim.objects.published().most_contested().first()
+    source = Source.objects.public().first()
+    for path in ("/", "/claims/", contested.get_absolute_url(), "/timeline/", "/contradictions/"):
+        page.goto(live_server.url + path)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+    django_user_model.objects.create_superuser("ed", "ed@example.org", "a-long-test-password")
+    reader = f"/admin/claims/source/{source.pk}/read/"
+    log_in(page, live_server.url, reader, "ed", "a-long-test-password")
+    page.goto(f"{live_server.url}/admin/claims/claim/add/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert refused == []
