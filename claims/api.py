@@ -15,6 +15,7 @@ from django.views import View
 from django_filters.views import FilterMixin
 
 from claims.counts import CachedCountPaginator
+from claims.csvsafe import format_number
 from claims.filters import ClaimFilter
 from claims.models import Claim, ClaimLink, Quote, RegistryState, Source
 from claims.views import PageSizeMixin
@@ -66,7 +67,9 @@ def claim_json(claim: Claim, links: list[dict], request: HttpRequest) -> dict:
         "status": claim.status,
         "event_date": claim.event_date_display or None,
         "event_date_precision": claim.event_date_precision,
-        "value": None if claim.value is None else float(claim.value),
+        # A decimal string, digit for digit as stored ("1500000000"), never a float
+        # in exponent form (1.5e+09) or with binary noise.
+        "value": None if claim.value is None else format_number(claim.value),
         "unit": claim.unit,
         "topics": [{"slug": t.slug, "name": t.name} for t in claim.topics.all()],
         "entities": [

@@ -20,7 +20,7 @@ from claims.querysets import (
     SourceQuerySet,
     TopicQuerySet,
 )
-from claims.validators import multi_line, one_line
+from claims.validators import exact_decimal, multi_line, one_line
 
 
 class DatePrecision(models.TextChoices):
@@ -406,7 +406,9 @@ class Claim(Versioned):
     event_date_precision = models.CharField(
         max_length=10, choices=DatePrecision, default=DatePrecision.UNKNOWN
     )
-    value = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
+    value = models.DecimalField(
+        max_digits=24, decimal_places=6, null=True, blank=True, validators=[exact_decimal]
+    )
     unit = models.CharField(max_length=40, blank=True, help_text="e.g. percent, troops, USD.")
     # Scope qualifiers (Wikidata's start time, end time, determination method and
     # location): when the claim is said to hold, as distinct from the event date.

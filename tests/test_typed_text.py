@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import given
@@ -73,3 +75,42 @@ def test_the_admin_form_names_the_hidden_character_instead_of_saving_it(client, 
     assert "Remove the invisible control character U+202E" in response.text
     claim.refresh_from_db()
     assert claim.statement == "Lukoil holds 20% of Shah Deniz."
+
+
+# Numbers: both databases keep a value exactly, or the form says why not.
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["999999999999999999.999999", "123456789012345678.123456", "1234567890123456"],
+)
+def test_a_value_with_more_than_15_significant_digits_is_a_clear_error(db, value):
+    claim = Claim(statement="A figure.", value=Decimal(value), unit="USD")
+    with pytest.raises(ValidationError) as caught:
+        claim.full_clean()
+    assert "at most 15 significant digits" in caught.value.message_dict["value"][0]
+
+
+@pytest.mark.parametrize(
+    "value", ["123456789012345", "1500000000", "0.000001", "-58.6", "999999999.999999"]
+)
+def test_a_value_of_up_to_15_significant_digits_round_trips_exactly(db, client, value):
+    claim = make_claim("A figure.", value=Decimal(value), unit="USD", status="published")
+    claim.full_clean(exclude=["search_text"])
+    claim.refresh_from_db()
+    assert claim.value == Decimal(value)
+    assert client.get(f"/api/claims/{claim.pk}/").json()["value"] == format(
+        Decimal(value).normalize(), "f"
+    )
+
+
+def test_the_admin_refuses_an_over_long_value_with_a_form_error_not_a_500(client, db):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_superuser("ed", "ed@example.org", "x"))
+    claim = make_claim("Lukoil holds 20% of Shah Deniz.", topics=[make_topic("energy")])
+    data = admin_form_data(client.get(f"/admin/claims/claim/{claim.pk}/change/"))
+    data.update(value="999999999999999999.999999", unit="USD")
+    response = client.post(f"/admin/claims/claim/{claim.pk}/change/", data)
+    assert response.status_code == 200
+    assert "Use at most 15 significant digits (this has 24)" in response.text
