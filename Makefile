@@ -10,7 +10,7 @@ DEV_ENV := DEBUG=1 SECRET_KEY=dev-only-insecure-key-not-for-production \
 TEST_ENV := DEBUG=0 SECRET_KEY=test-only-insecure-key-not-for-production \
 	SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=testserver,127.0.0.1,localhost
 
-.PHONY: run db test lint format install clean bench bench-extract bench-pages serve superuser
+.PHONY: run db test lint format install clean bench bench-extract bench-pages serve superuser backup restore
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,15 @@ run: db
 	@echo "(it runs manage.py createsuperuser; there is no default password)"
 	@echo ""
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# A copy of the whole database, history included (SQLite's backup API or pg_dump),
+# in backups/; `make restore FILE=backups/…` puts one back into an empty database.
+backup: $(STAMP)
+	$(DEV_ENV) $(BIN)/python manage.py backup
+
+restore: $(STAMP)
+	@test -n "$(FILE)" || (echo "Usage: make restore FILE=backups/factreg-….sqlite3" && exit 2)
+	$(DEV_ENV) $(BIN)/python manage.py restore "$(FILE)" $(if $(FORCE),--force)
 
 superuser: $(STAMP)
 	$(DEV_ENV) $(BIN)/python manage.py createsuperuser

@@ -223,9 +223,11 @@ def test_contradictions_filter_by_either_side(client, public_registry, params, c
 
 
 def test_contradictions_filter_can_match_nothing(client, public_registry, db):
-    from tests.factories import make_topic
+    from tests.factories import make_claim, make_topic
 
-    make_topic("history")
+    # A public topic without contradictions (a topic no published claim uses is not
+    # a valid choice at all).
+    make_claim("Nothing contested here.", topics=[make_topic("history")], status="published")
     response = client.get(reverse("claims:contradiction-list"), {"topic": "history"})
     assert response.context["paginator"].count == 0
     assert "No contradictions match these filters." in response.content.decode()

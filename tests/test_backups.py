@@ -1,0 +1,119 @@
+"""Backup and restore round-trip the whole registry, history included, on either database."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from claims import models
+from claims.models import Claim, ClaimLink, Entity, Quote, Source, Topic
+
+HISTORIES = ["Claim", "Quote", "ClaimLink", "Source", "Topic", "Entity", "Attribution"]
+COUNT_HISTORY = (
+    "import claims.models as m; print(*[getattr(m, n).history.count() for n in {names}])"
+)
+
+
+def _manage(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(settings.BASE_DIR / "manage.py"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture
+def fresh_database(tmp_path) -> Iterator[dict[str, str]]:
+    """The environment of a brand-new, empty database of the suite's own kind."""
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+        yield {**os.environ, "DATABASE_URL": url}
+        return
+    import psycopg
+
+    name = f"factreg_restore_{os.getpid()}"
+    params = connection.settings_dict
+    admin = psycopg.connect(
+        host=params["HOST"],
+        port=params["PORT"] or 5432,
+        user=params["USER"],
+        password=params["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    )
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    admin.execute(f'CREATE DATABASE "{name}"')
+    password = f":{params['PASSWORD']}" if params["PASSWORD"] else ""
+    url = f"postgres://{params['USER']}{password}@{params['HOST']}:{params['PORT'] or 5432}/{name}"
+    try:
+        yield {**os.environ, "DATABASE_URL": url}
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def _report() -> dict:
+    out = io.StringIO()
+    call_command("registry_report", "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_a_backup_restores_into_a_fresh_database_with_the_same_registry_and_history(
+    transactional_db, tmp_path, fresh_database
+):
+    call_command("import_seeds", verbosity=0)
+    call_command("load_fixtures", verbosity=0)
+    claim = Claim.objects.order_by("pk").first()
+    claim.statement += " (edited)"
+    claim.save()  # one more history row, with its change
+    before = _report()
+    history = [str(getattr(models, name).history.count()) for name in HISTORIES]
+    assert Claim.history.count() > Claim.objects.count()
+
+    backup = tmp_path / f"registry{'.sqlite3' if connection.vendor == 'sqlite' else '.pgdump'}"
+    call_command("backup", "--output", str(backup), stdout=io.StringIO())
+    assert backup.stat().st_size > 0
+
+    _manage(fresh_database, "restore", str(backup))
+    after = json.loads(_manage(fresh_database, "registry_report", "--json"))
+    assert after == before
+    restored = _manage(
+        fresh_database, "shell", "-v", "0", "-c", COUNT_HISTORY.format(names=HISTORIES)
+    ).split()
+    assert restored == history
+    assert before["counts"]["claims"] == Claim.objects.count() > 0
+
+
+def test_restore_refuses_a_database_that_holds_data_unless_forced(transactional_db, tmp_path):
+    call_command("import_seeds", verbosity=0)
+    backup = tmp_path / "registry.backup"
+    call_command("backup", "--output", str(backup), stdout=io.StringIO())
+    with pytest.raises(CommandError, match="This database is not empty"):
+        call_command("restore", str(backup))
+    assert Source.objects.count() == 13
+
+
+def test_restore_of_a_missing_or_foreign_file_is_a_clear_error(transactional_db, tmp_path):
+    with pytest.raises(CommandError, match="No backup file at"):
+        call_command("restore", str(tmp_path / "nothing.sqlite3"))
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_text("not a backup")
+    with pytest.raises(CommandError):
+        call_command("restore", str(junk), "--force")
+    assert not Claim.objects.exists()
+    assert Topic.objects.count() == Entity.objects.count() == Quote.objects.count() == 0
+    assert not ClaimLink.objects.exists()
