@@ -313,12 +313,20 @@ class ClaimQuerySet(models.QuerySet):
                     ),
                 )
             )
-        match, exclude = to_fts5(query)
-        if exclude:
-            matching = RawSQL(
-                "SELECT rowid FROM claims_claim_fts WHERE claims_claim_fts MATCH %s", [match]
-            )
-            return self.exclude(pk__in=matching).alias(rank=Value(0.0)).annotate(snippet=Value(""))
+        fts = to_fts5(query)
+        if fts.excluded:
+            # "Everything but" cannot be one MATCH: each alternative is a set of rowids.
+            def matching(expression: str) -> RawSQL:
+                return RawSQL(
+                    "SELECT rowid FROM claims_claim_fts WHERE claims_claim_fts MATCH %s",
+                    [expression],
+                )
+
+            condition = Q(pk__in=matching(fts.match)) if fts.match else Q(pk__in=[])
+            for excluded in fts.excluded:
+                condition |= ~Q(pk__in=matching(excluded))
+            return self.filter(condition).alias(rank=Value(0.0)).annotate(snippet=Value(""))
+        match = fts.match
         # One join with the index: FTS5 finds the matches once, and bm25() and
         # snippet() read the joined row (correlated subqueries ran MATCH per claim).
         # The planner puts the index first once ANALYZE has run (services.analyze).

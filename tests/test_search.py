@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from claims.models import Claim
-from claims.textsearch import Term, parse, to_fts5
+from claims.textsearch import Fts5Query, Term, parse, to_fts5
 from tests.factories import admin_claim_form, make_claim, make_quote
 
 
@@ -21,11 +21,24 @@ def test_parse_drops_punctuation_and_empty_terms():
 
 
 def test_fts5_query_quotes_every_term_so_user_input_is_never_syntax():
-    assert to_fts5('NEAR AND "x" -NOT') == ('(("NEAR" AND "AND" AND "x") NOT "NOT")', False)
+    assert to_fts5('NEAR COLUMN "x" -MATCH') == Fts5Query(
+        '(("NEAR" AND "COLUMN" AND "x") NOT "MATCH")'
+    )
 
 
 def test_fts5_query_of_exclusions_only_names_what_to_exclude():
-    assert to_fts5("-armenia -turkey") == ('"armenia" OR "turkey"', True)
+    assert to_fts5("-armenia -turkey") == Fts5Query("", ('"armenia" OR "turkey"',))
+
+
+def test_an_alternative_of_exclusions_only_is_kept_beside_the_others():
+    assert to_fts5("-lukoil or armenia") == Fts5Query('(("armenia"))', ('"lukoil"',))
+
+
+def test_stop_words_are_dropped_but_hold_their_place_inside_a_phrase():
+    assert parse("the balance of power") == [[Term(("balance",)), Term(("power",))]]
+    assert parse('"the balance of power"') == [[Term(("balance", "of", "power"))]]
+    assert parse('the "of the" -and') == []
+    assert not to_fts5("the")
 
 
 def _search(query: str) -> set[str]:
