@@ -10,7 +10,7 @@ DEV_ENV := DEBUG=1 SECRET_KEY=dev-only-insecure-key-not-for-production \
 TEST_ENV := DEBUG=0 SECRET_KEY=test-only-insecure-key-not-for-production \
 	SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=testserver,127.0.0.1,localhost
 
-.PHONY: run db test lint format install clean bench bench-extract bench-pages serve superuser backup restore
+.PHONY: run db test lint format install clean bench bench-extract bench-pages bench-load serve superuser backup restore
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ bench-extract: $(STAMP)
 SIZE ?= 100000
 bench-pages: $(STAMP)
 	$(BIN)/python bench/pages_bench.py --size $(SIZE) $(if $(REUSE),--reuse $(REUSE))
+
+# Load: 50 clients for 60 s on a mix of list, search, claim, source, CSV and API URLs
+# under gunicorn: errors, p50/p95 and the workers' RSS at the start and the end.
+bench-load: $(STAMP)
+	$(BIN)/python bench/load_bench.py --size $(SIZE) $(if $(REUSE),--reuse $(REUSE))
 
 # Production: gunicorn with gunicorn.conf.py, which refuses to start without
 # SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL (and without collectstatic's manifest).
