@@ -126,19 +126,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    database_url = os.environ.get("DATABASE_URL", "")
-    tmp = None
-    if database_url:
-        vendor = "postgresql"
-    else:
-        vendor = "sqlite"
-        if args.reuse:
-            db_path = Path(args.reuse).resolve()
-            db_path.parent.mkdir(parents=True, exist_ok=True)
-        else:
-            tmp = tempfile.mkdtemp(prefix="factreg-load-")
-            db_path = Path(tmp) / f"load-{args.size}.sqlite3"
-        database_url = f"sqlite:///{db_path}"
+    database_url, vendor, tmp = pb.bench_database(args.size, args.reuse, "load")
     pb.setup_django(database_url)
     from django.core.management import call_command
     from django.db import connection

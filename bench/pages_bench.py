@@ -1128,6 +1128,26 @@ def git_commit() -> str:
     return head + ("+" if dirty else "")
 
 
+def bench_database(size: int, reuse: str | None, name: str) -> tuple[str, str, str | None]:
+    """(database URL, vendor, temporary folder to remove): PostgreSQL from DATABASE_URL,
+    else SQLite in the --reuse file or in a temporary folder."""
+    database_url = os.environ.get("DATABASE_URL", "")
+    if database_url:
+        if not database_url.startswith(("postgres://", "postgresql://")):
+            raise SystemExit(f"{name}: DATABASE_URL must be a PostgreSQL URL (or unset).")
+        return database_url, "postgresql", None
+    if reuse == "":
+        raise SystemExit(f"{name}: on SQLite, --reuse needs the file's PATH.")
+    tmp = None
+    if reuse:
+        db_path = Path(reuse).resolve()
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        tmp = tempfile.mkdtemp(prefix=f"factreg-{name}-")
+        db_path = Path(tmp) / f"{name}-{size}.sqlite3"
+    return f"sqlite:///{db_path}", "sqlite", tmp
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000, help="claims (default 100000)")
@@ -1158,23 +1178,7 @@ def main() -> None:
     # Unwind on SIGTERM as on Ctrl-C: the server is stopped and the temporary files go.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
-    database_url = os.environ.get("DATABASE_URL", "")
-    tmp = None
-    if database_url:
-        if not database_url.startswith(("postgres://", "postgresql://")):
-            raise SystemExit("pages_bench: DATABASE_URL must be a PostgreSQL URL (or unset).")
-        vendor = "postgresql"
-    else:
-        vendor = "sqlite"
-        if args.reuse:
-            db_path = Path(args.reuse).resolve()
-            db_path.parent.mkdir(parents=True, exist_ok=True)
-        elif args.reuse == "":
-            raise SystemExit("pages_bench: on SQLite, --reuse needs the file's PATH.")
-        else:
-            tmp = tempfile.mkdtemp(prefix="factreg-pages-")
-            db_path = Path(tmp) / f"pages-{args.size}.sqlite3"
-        database_url = f"sqlite:///{db_path}"
+    database_url, vendor, tmp = bench_database(args.size, args.reuse, "pages")
     sys.path.insert(0, str(ROOT / "bench"))  # export_bench's floor
     setup_django(database_url)
     try:

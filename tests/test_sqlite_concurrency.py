@@ -25,23 +25,27 @@ def _environment(database: Path) -> dict[str, str]:
     }
 
 
-def test_four_editors_saving_200_claims_each_at_once_lose_no_save(tmp_path):
-    database = tmp_path / "team.sqlite3"
-    env = _environment(database)
-    manage = str(settings.BASE_DIR / "manage.py")
-    subprocess.run([sys.executable, manage, "migrate", "--no-input", "-v0"], env=env, check=True)
-    subprocess.run(
-        [
-            sys.executable,
-            manage,
-            "shell",
-            "-v",
-            "0",
-            "-c",
-            "from claims.models import Topic; Topic.objects.create(slug='load', name='Load')",
-        ],
+def _manage(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(settings.BASE_DIR / "manage.py"), *args],
         env=env,
         check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout
+
+
+def test_four_editors_saving_200_claims_each_at_once_lose_no_save(tmp_path):
+    env = _environment(tmp_path / "team.sqlite3")
+    _manage(env, "migrate", "--no-input", "-v0")
+    _manage(
+        env,
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from claims.models import Topic; Topic.objects.create(slug='load', name='Load')",
     )
     writers = [
         subprocess.Popen(
@@ -57,24 +61,17 @@ def test_four_editors_saving_200_claims_each_at_once_lose_no_save(tmp_path):
     results = [writer.communicate(timeout=600) for writer in writers]
     assert [writer.returncode for writer in writers] == [0] * PROCESSES, results
     assert [int(out) for out, _ in results] == [0] * PROCESSES, [err for _, err in results]
-    check = subprocess.run(
-        [
-            sys.executable,
-            manage,
-            "shell",
-            "-v",
-            "0",
-            "-c",
-            "from claims.models import Claim; print(Claim.objects.count(), "
-            "Claim.history.filter(history_type='+').count(), "
-            "Claim.history.filter(statement__endswith='edited.').count())",
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
+    counts = _manage(
+        env,
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from claims.models import Claim; print(Claim.objects.count(), "
+        "Claim.history.filter(history_type='+').count(), "
+        "Claim.history.filter(statement__endswith='edited.').count())",
     )
-    claims, created, edited = map(int, check.stdout.split())
+    claims, created, edited = map(int, counts.split())
     assert claims == PROCESSES * SAVES
     # Every save kept its history: each claim's creation and its edit.
     assert created == PROCESSES * SAVES
