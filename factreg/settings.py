@@ -262,6 +262,8 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 # Transport security: on unless DEBUG. A proxy that terminates TLS sets
 # SECURE_PROXY_SSL_HEADER=1 so Django trusts its X-Forwarded-Proto header.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Load balancers probe over plain HTTP inside the network: /healthz answers them there.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))

@@ -97,3 +97,9 @@ def test_a_csv_export_that_fails_after_its_first_rows_breaks_off_instead_of_endi
         for chunk in stream:
             received += chunk
     assert received.count(b"\r\n") == 1 + 100
+
+
+def test_healthz_answers_over_plain_http_where_pages_redirect_to_https(client, db, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/claims/").status_code == 301
+    assert client.get("/healthz").status_code == 200
