@@ -5,8 +5,8 @@ claims, starts gunicorn with gunicorn.conf.py on 127.0.0.1, and lets --clients
 keep-alive clients request a weighted mix for --seconds: the claim list, a search,
 claim pages, source pages, a filtered CSV export, and the API's list and claims.
 It reports errors (the goal is 0: any status but 200, any failed connection), p50
-and p95 per kind and overall, and the workers' RSS at the start and the end (the
-goal is flat: no leak under load).
+and p95 per kind and overall, and the workers' RSS after a warm-up of --warmup
+seconds under the same load and at the end (the goal is flat: no leak under load).
 
     make bench-load SIZE=100000 REUSE=bench/out/pages-100000.sqlite3
     DATABASE_URL=postgres://… .venv/bin/python bench/load_bench.py --size 100000 --reuse
@@ -124,6 +124,7 @@ def main() -> None:
     parser.add_argument("--reuse", nargs="?", const="", metavar="PATH")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--warmup", type=float, default=20.0, help="seconds of load first")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     database_url, vendor, tmp = pb.bench_database(args.size, args.reuse, "load")
@@ -141,16 +142,15 @@ def main() -> None:
             workers = runpy.run_path(str(pb.ROOT / "gunicorn.conf.py"))["workers"]
             server = pb.Server(env, Path(logs) / "gunicorn.log", workers, [])
             with server:
-                # Warm every path once, then take the workers' starting RSS.
-                warm = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
-                for _, paths, _ in kinds:
-                    for path in paths[:5]:
-                        pb.get(warm, path, pb.HTTPS)
-                warm.close()
+                # Warm up under the same load first: every worker thread then has its
+                # connection and caches, so the RSS that follows shows growth, not boot.
+                pb.log(f"warm-up: {args.clients} clients for {args.warmup:.0f} s")
+                warm = run_load(server.port, kinds, args.clients, args.warmup)
                 rss_start = worker_rss(server)
                 pb.log(f"load: {args.clients} clients for {args.seconds:.0f} s")
                 result = run_load(server.port, kinds, args.clients, args.seconds)
                 result["rss_start_mib"] = rss_start
+                result["warmup"] = {k: warm[k] for k in ("requests", "errors", "p95_ms")}
                 result["rss_end_mib"] = worker_rss(server)
     finally:
         if tmp:
