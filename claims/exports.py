@@ -7,7 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
-from itertools import chain, islice
+from itertools import islice
 
 from django.db import connections, transaction
 from django.db.models import QuerySet
@@ -274,15 +274,17 @@ def citations_response(
     claims: QuerySet[Claim], *, base_url: str, now: dt.datetime, bom: bool, public: bool = True
 ) -> StreamingHttpResponse:
     """A streamed CSV download of the citations behind `claims`."""
-    chunks = citation_text(claims, base_url=base_url, exported_at=now, public=public)
-    # The first chunk's queries run now, before the response starts: a database that
-    # cannot be reached is then a 503, not a 200 with a header row and nothing else.
-    # A failure after the first byte is raised out of the stream, so the server ends
+    # The database answers before the response starts, so one that cannot be reached
+    # is a 503, not a 200 with a header row and nothing else. (The stream itself
+    # starts nothing here: a response never read leaves no transaction open.) A
+    # failure after the first byte is raised out of the stream, so the server ends
     # the response abnormally (gunicorn sends no final chunk) and the client sees a
     # broken download, never a short file that looks complete.
-    first = next(chunks, "")
+    with connections[claims.db].cursor() as cursor:
+        cursor.execute("SELECT 1")
+    chunks = citation_text(claims, base_url=base_url, exported_at=now, public=public)
     response = StreamingHttpResponse(
-        (text.encode("utf-8") for text in csv_chunks(chain([first], chunks), bom=bom)),
+        (text.encode("utf-8") for text in csv_chunks(chunks, bom=bom)),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{export_filename(now.date())}"'
