@@ -5,35 +5,21 @@ from __future__ import annotations
 import io
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
 from claims import models
 from claims.models import Claim, ClaimLink, Entity, Quote, Source, Topic
+from tests.processes import manage
 
 HISTORIES = ["Claim", "Quote", "ClaimLink", "Source", "Topic", "Entity", "Attribution"]
 COUNT_HISTORY = (
     "import claims.models as m; print(*[getattr(m, n).history.count() for n in {names}])"
 )
-
-
-def _manage(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, str(settings.BASE_DIR / "manage.py"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 @pytest.fixture
@@ -88,10 +74,10 @@ def test_a_backup_restores_into_a_fresh_database_with_the_same_registry_and_hist
     call_command("backup", "--output", str(backup), stdout=io.StringIO())
     assert backup.stat().st_size > 0
 
-    _manage(fresh_database, "restore", str(backup))
-    after = json.loads(_manage(fresh_database, "registry_report", "--json"))
+    manage(fresh_database, "restore", str(backup))
+    after = json.loads(manage(fresh_database, "registry_report", "--json"))
     assert after == before
-    restored = _manage(
+    restored = manage(
         fresh_database, "shell", "-v", "0", "-c", COUNT_HISTORY.format(names=HISTORIES)
     ).split()
     assert restored == history

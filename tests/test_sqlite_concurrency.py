@@ -13,6 +13,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from tests.processes import manage
+
 PROCESSES = 4
 SAVES = 200
 
@@ -25,21 +27,10 @@ def _environment(database: Path) -> dict[str, str]:
     }
 
 
-def _manage(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, str(settings.BASE_DIR / "manage.py"), *args],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout
-
-
 def test_four_editors_saving_200_claims_each_at_once_lose_no_save(tmp_path):
     env = _environment(tmp_path / "team.sqlite3")
-    _manage(env, "migrate", "--no-input", "-v0")
-    _manage(
+    manage(env, "migrate", "--no-input", "-v0")
+    manage(
         env,
         "shell",
         "-v",
@@ -61,7 +52,7 @@ def test_four_editors_saving_200_claims_each_at_once_lose_no_save(tmp_path):
     results = [writer.communicate(timeout=600) for writer in writers]
     assert [writer.returncode for writer in writers] == [0] * PROCESSES, results
     assert [int(out) for out, _ in results] == [0] * PROCESSES, [err for _, err in results]
-    counts = _manage(
+    counts = manage(
         env,
         "shell",
         "-v",
