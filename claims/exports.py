@@ -24,8 +24,24 @@ from claims.models import (
     Source,
     Topic,
     format_partial_date,
+    partial_date_span,
 )
 from claims.querysets import IdList
+
+# The link columns, each once: (header, relation, which end of the link the row's
+# claim is: "to" lists the claims linking to it, "from" those it links to, "either"
+# both). The first two are the first release's and keep their places.
+LINK_COLUMNS = [
+    ("contradicted_by", ClaimLink.Relation.CONTRADICTS, "either"),
+    ("supported_by", ClaimLink.Relation.SUPPORTS, "to"),
+    ("supports", ClaimLink.Relation.SUPPORTS, "from"),
+    ("qualifies", ClaimLink.Relation.QUALIFIES, "from"),
+    ("qualified_by", ClaimLink.Relation.QUALIFIES, "to"),
+    ("updates", ClaimLink.Relation.UPDATES, "from"),
+    ("updated_by", ClaimLink.Relation.UPDATES, "to"),
+    ("duplicates", ClaimLink.Relation.DUPLICATES, "from"),
+    ("duplicated_by", ClaimLink.Relation.DUPLICATES, "to"),
+]
 
 HEADER = [
     "claim_id",
@@ -58,6 +74,10 @@ HEADER = [
     "as_of_end",
     "measure",
     "place",
+    # Added in the second round of researcher work (issue 14), again at the end.
+    "event_date_start",
+    "event_date_end",
+    *(column for column, _, _ in LINK_COLUMNS[2:]),
 ]
 CLAIMS_PER_CHUNK = 1000
 FIRST_CHUNK = 100  # a small first chunk: the download starts at once (0.3 s with 1,000)
@@ -117,10 +137,12 @@ def _claimants_by_claim(claim_ids: list[int]) -> dict[int, list[str]]:
     return found
 
 
-def _links_by_claim(
-    claim_ids: list[int], public: bool
-) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
-    """Ids of the claims that contradict and that support each claim."""
+def _ids(ids: list[int]) -> str:
+    return JOIN.join(str(i) for i in sorted(set(ids)))
+
+
+def _links_by_claim(claim_ids: list[int], public: bool) -> dict[str, dict[int, list[int]]]:
+    """For each link column (LINK_COLUMNS), the ids it lists for each claim."""
     links = ClaimLink.objects.public() if public else ClaimLink.objects.all()
     links = links.order_by().values_list("from_claim_id", "to_claim_id", "relation")
     # A UNION of the two ends, each from its index: `from IN … OR to IN …` made
@@ -129,15 +151,18 @@ def _links_by_claim(
     # read every link of those relations for each chunk.
     ids = IdList(claim_ids)
     touching = links.filter(from_claim__in=ids).union(links.filter(to_claim__in=ids))
-    contradicted: dict[int, list[int]] = defaultdict(list)
-    supported: dict[int, list[int]] = defaultdict(list)
+    columns: dict[str, dict[int, list[int]]] = {
+        column: defaultdict(list) for column, _, _ in LINK_COLUMNS
+    }
     for source, target, relation in touching:
-        if relation == ClaimLink.Relation.CONTRADICTS:
-            contradicted[source].append(target)
-            contradicted[target].append(source)
-        elif relation == ClaimLink.Relation.SUPPORTS:
-            supported[target].append(source)
-    return contradicted, supported
+        for column, wanted, end in LINK_COLUMNS:
+            if relation != wanted:
+                continue
+            if end in ("to", "either"):
+                columns[column][target].append(source)
+            if end in ("from", "either"):
+                columns[column][source].append(target)
+    return columns
 
 
 def citation_text(
@@ -199,7 +224,7 @@ def _citation_chunks(
             )
         topics = _names_by_claim(Topic.claims.through, ids, "topic")
         entities = _names_by_claim(Entity.claims.through, ids, "entity")
-        contradicted, supported = _links_by_claim(ids, public)
+        linked = _links_by_claim(ids, public)
         claimants = _claimants_by_claim(ids)
         out = []
         for (
@@ -235,14 +260,15 @@ def _citation_chunks(
             after = cells.row(
                 [
                     claim_url.format(claim_id),
-                    JOIN.join(str(i) for i in sorted(set(contradicted[claim_id]))),
-                    JOIN.join(str(i) for i in sorted(set(supported[claim_id]))),
+                    *(_ids(linked[column][claim_id]) for column, _, _ in LINK_COLUMNS[:2]),
                     stamp,
                     escape_text(JOIN.join(claimants[claim_id])),
                     format_partial_date(as_of_start, as_of_start_precision),
                     format_partial_date(as_of_end, as_of_end_precision),
                     escape_text(measure),
                     escape_text(place or ""),
+                    *partial_date_span(event_date, event_precision),
+                    *(_ids(linked[column][claim_id]) for column, _, _ in LINK_COLUMNS[2:]),
                 ]
             )
             found = quotes[claim_id]

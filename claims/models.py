@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import uuid
 
@@ -46,6 +47,21 @@ def format_partial_date(value: dt.date | str | None, precision: str) -> str:
         return ""
     length = {DatePrecision.YEAR: 4, DatePrecision.MONTH: 7}.get(precision, 10)
     return (value if isinstance(value, str) else value.isoformat())[:length]
+
+
+def partial_date_span(value: dt.date | str | None, precision: str) -> tuple[str, str]:
+    """The first and last day (ISO) a partial date covers: `2022-02` is 2022-02-01 to
+    2022-02-28. Blank for an unknown date. Columns any date parser reads."""
+    text = format_partial_date(value, precision)
+    if not text:
+        return "", ""
+    year = int(text[:4])
+    if precision == DatePrecision.YEAR:
+        return f"{year}-01-01", f"{year}-12-31"
+    if precision == DatePrecision.MONTH:
+        month = int(text[5:7])
+        return f"{text}-01", f"{text}-{calendar.monthrange(year, month)[1]:02d}"
+    return text, text
 
 
 class StaleEdit(Exception):

@@ -152,6 +152,10 @@ class _TextEncoding(middlewares.LatexEncodingMiddleware):
         every = list(entry.fields)
         entry.fields = [field for field in every if field.key not in VERBATIM_FIELDS]
         block = super().transform_entry(entry, library)
+        # Braces around the whole title keep its capitals ("Russian", "EU") as they
+        # are: BibTeX styles otherwise lowercase titles.
+        if (title := entry.fields_dict.get("title")) is not None:
+            title.value = "{" + title.value + "}"
         encoded = {field.key: field for field in entry.fields}
         entry.fields = [encoded.get(field.key, field) for field in every]
         return block

@@ -19,7 +19,7 @@ from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_la
 from claims.exports import HEADER, citation_text, csv_chunks
 from claims.models import Claim, Quote, Source
 from tests.conftest import ALPHA_TEXT, BETA_TEXT
-from tests.factories import make_claim, make_quote, make_source
+from tests.factories import make_claim, make_link, make_quote, make_source
 
 NOW = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.UTC)
 
@@ -49,17 +49,18 @@ def test_csv_text_for_a_small_registry_is_exactly_as_documented(public_registry)
         f"month,,,Military,Russia,Relations continue to deteriorate sharply.,0,42,1,Beta article,"
         f",Outlet B,,unknown,,https://f.example/sources/beta/,https://f.example/claims/{decline}/,"
         f"{stake},,2026-11-29T12:00:00+00:00,Ann Analyst (stated),2023,2025-06,"
-        f"Analysts' reading of official statements,Russia\r\n"
+        f"Analysts' reading of official statements,Russia,2023-10-01,2023-10-31,,,,,,,\r\n"
         f"{stake},Lukoil owns a fifth of Shah Deniz.,published,2022-02-22,day,20,percent,Energy,"
         f"Lukoil,Lukoil currently owns 20 % of Azerbaijan’s largest gas field,0,{lukoil_end},1,"
         f"Alpha article,Ann Author,Outlet A,2023,year,,https://f.example/sources/alpha/,"
         f"https://f.example/claims/{stake}/,{decline},{balance},2026-11-29T12:00:00+00:00,"
-        f"Lukoil (reported),,,,\r\n"
+        f"Lukoil (reported),,,,,2022-02-22,2022-02-22,,,,,,,\r\n"
         f"{balance},Azerbaijan kept a balance of power between the great powers.,published,2010,"
         f"year,,,Energy; Military,Russia,the balance of power was still Azerbaijan’s central theme,"
         f"{balance_start},{balance_end},3,Beta article,,Outlet B,,unknown,,"
         f"https://f.example/sources/beta/,https://f.example/claims/{balance}/,,,"
-        f"2026-11-29T12:00:00+00:00,Ann Analyst (stated),,,,\r\n"
+        f"2026-11-29T12:00:00+00:00,Ann Analyst (stated),,,,,2010-01-01,2010-12-31,{stake},"
+        f",,,,,\r\n"
     )
     assert _csv(Claim.objects.published()) == expected
 
@@ -452,3 +453,46 @@ def test_ris_of_hostile_metadata_is_one_record_with_single_line_values(client, h
     assert record["urls"] == ["https://example.org/p%7D%7D,note=%7Bx%7D%5Cinput%7By%7D?a=b%20c"]
     every = rispy.loads(_get(client, "ris"))
     assert len(every) == Source.objects.behind(Claim.objects.published()).count()
+
+
+def test_bibtex_titles_are_brace_protected_so_styles_keep_their_capitals(client, dated_sources):
+    text = _get(client, "bib")
+    assert "title = {{Tensions \\& {\\textquotedblleft}50\\% rise" in text
+    raw = {e.key: e for e in bibtexparser.parse_string(text).entries}
+    assert raw["day-piece"]["title"] == "{An academic piece}"
+
+
+# Open data: whole-day date columns and every relation, for analysis tools.
+
+
+def test_the_csv_loads_in_pandas_with_real_dates_and_every_relation(public_registry):
+    import pandas
+
+    r = public_registry
+    make_link(r["decline"], r["balance"], "updates", rationale="Later.")
+    make_link(r["balance"], r["decline"], "qualifies", rationale="A condition.")
+    make_link(r["stake"], r["balance"], "duplicates", rationale="The same.")
+    frame = pandas.read_csv(
+        io.StringIO(_csv(Claim.objects.published())),
+        parse_dates=["event_date_start", "event_date_end"],
+        dtype=str,
+        keep_default_na=False,
+    )
+    assert str(frame["event_date_start"].dtype).startswith("datetime64")
+    by_claim = {int(row.claim_id): row for row in frame.itertuples()}
+    balance, decline, stake = (by_claim[r[name].pk] for name in ("balance", "decline", "stake"))
+    assert (balance.event_date_start.date(), balance.event_date_end.date()) == (
+        dt.date(2010, 1, 1),
+        dt.date(2010, 12, 31),
+    )
+    assert decline.event_date_end.date() == dt.date(2023, 10, 31)
+    assert stake.event_date_start == stake.event_date_end
+    assert decline.updates == str(r["balance"].pk)
+    assert balance.updated_by == str(r["decline"].pk)
+    assert balance.qualifies == str(r["decline"].pk)
+    assert decline.qualified_by == str(r["balance"].pk)
+    assert stake.duplicates == str(r["balance"].pk)
+    assert balance.duplicated_by == str(r["stake"].pk)
+    assert balance.supports == str(r["stake"].pk)
+    assert stake.supported_by == str(r["balance"].pk)
+    assert stake.contradicted_by == str(r["decline"].pk)
