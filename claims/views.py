@@ -316,9 +316,11 @@ class TimelineView(RegistryCachedPage, FilterView):
     filterset_class = ClaimFilter
     queryset = Claim.objects.published().filter(event_date__isnull=False).prefetch_related("topics")
     template_name = "claims/timeline.html"
+    # The axis orders the claims by date whatever the sort says: no Sort control here.
+    omit_fields = ("sort",)
 
     def get_context_data(self, **kwargs) -> dict:
-        context = super().get_context_data(**kwargs)
+        context = super().get_context_data(omit_fields=self.omit_fields, **kwargs)
         # FilterView leaves object_list empty when the filters are invalid.
         claims = list(self.object_list[: timeline.MAX_POINTS])
         links = (

@@ -555,3 +555,11 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_claims(
     assert len(response.context["timeline"].dots) >= (200 if url == "/timeline/" else 5)
     cache.clear()
     assert _queries(client, url) == few
+
+
+def test_the_timeline_has_no_sort_control_because_its_axis_orders_by_date(client, public_registry):
+    timeline = client.get("/timeline/").content.decode()
+    listing = client.get("/claims/").content.decode()
+    assert 'name="sort"' in listing
+    assert 'name="sort"' not in timeline
+    assert 'name="date_from"' in timeline

@@ -361,3 +361,16 @@ def test_the_filter_form_and_facets_follow_a_change_to_the_registry(client, publ
     topic = make_topic("shipping", name="Shipping")
     public_registry["stake"].topics.add(topic)
     assert "Shipping" in client.get("/claims/").content.decode()
+
+
+def test_blank_metadata_reads_the_same_in_the_source_list_and_on_the_source_page(
+    client, public_registry
+):
+    not_stated = '<span class="muted">Not stated</span>'
+    listing = client.get(reverse("claims:source-list")).content.decode()
+    beta_row = next(line for line in listing.splitlines() if "Beta article" in line)
+    assert beta_row.count(not_stated) == 2  # author and date; its outlet is given
+    assert "—" not in beta_row
+    page = client.get(reverse("claims:source-detail", args=["beta"])).content.decode()
+    assert f"<dt>Author</dt><dd>{not_stated}</dd>" in page
+    assert f"<dt>Published</dt><dd>{not_stated}" in page

@@ -22,6 +22,17 @@ def marked(snippet: str) -> SafeString:
     return mark_safe(html)  # noqa: S308 - escaped above
 
 
+# What every public page shows for metadata a source does not give: one wording,
+# the same in lists and on detail pages.
+NOT_STATED = "Not stated"
+
+
+@register.filter
+def or_not_stated(value: object) -> object:
+    """The value, or a muted "Not stated" when it is blank."""
+    return value if value else format_html('<span class="muted">{}</span>', NOT_STATED)
+
+
 def _params(context, *drop: str) -> QueryDict:
     """A copy of the request's query parameters without the keys in `drop`."""
     params: QueryDict = context["request"].GET.copy()
