@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
+from claims import failures
 from claims.csvsafe import escape_text, format_number
 from claims.models import (
     Attribution,
@@ -306,8 +307,7 @@ def citations_response(
     # failure after the first byte is raised out of the stream, so the server ends
     # the response abnormally (gunicorn sends no final chunk) and the client sees a
     # broken download, never a short file that looks complete.
-    with connections[claims.db].cursor() as cursor:
-        cursor.execute("SELECT 1")
+    failures.ping(claims.db)
     chunks = citation_text(claims, base_url=base_url, exported_at=now, public=public)
     response = StreamingHttpResponse(
         (text.encode("utf-8") for text in csv_chunks(chunks, bom=bom)),

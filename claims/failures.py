@@ -17,6 +17,13 @@ UNAVAILABLE_MESSAGE = "The registry's database cannot be reached just now. Try a
 RETRY_AFTER_SECONDS = "30"
 
 
+def ping(alias: str = "default") -> None:
+    """Ask the database a trivial query: raises a DatabaseError when it cannot answer."""
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
 def is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
@@ -65,9 +72,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> JsonResponse:
     """For load balancers: 200 when the database answers a query, else 503."""
     try:
-        with connections["default"].cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        ping()
     except DatabaseError as error:
         logger.error("Health check: database unavailable: %s", error)
         response = JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)

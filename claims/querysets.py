@@ -93,7 +93,7 @@ class SourceQuerySet(models.QuerySet):
 
     def for_references(self) -> SourceQuerySet:
         """With each original's kind and date (for `urldate`), but not its bytes or text."""
-        return self.select_related("original").defer("text", "original__content")
+        return self.with_origin().defer("text")
 
     def with_published_claim_counts(self) -> SourceQuerySet:
         """Annotate `claim_count`: published claims quoting the source."""
