@@ -5,12 +5,15 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 import django_filters
 import django_filters.fields
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
+from django.http import QueryDict
+from django.utils.safestring import mark_safe
 
 from claims.models import Claim, ClaimLink, DatePrecision, Entity, Source, Topic
 
@@ -95,6 +98,8 @@ class SlugMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
         return {self.field_name: v}
 
 
+CHOOSE_SEVERAL = "Ctrl- or ⌘-click to choose several; claims must have all of them."
+
 SORTS = {
     "newest": [F("event_date").desc(nulls_last=True), "-pk"],
     "oldest": [F("event_date").asc(nulls_last=True), "pk"],
@@ -125,6 +130,42 @@ class CompactSelect(forms.Select):
         return super().render(name, value, attrs, renderer)
 
 
+class CompactSelectMultiple(forms.SelectMultiple):
+    """A multiple <select> of a model's rows while they are few (no script needed).
+
+    Past `limit`, the chosen rows ride along as hidden fields (each has a chip to
+    remove it) and a box takes one more slug: a 2,000-option list helps no one.
+    """
+
+    limit = 200
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        queryset = self.choices.queryset
+        field = self.choices.field
+        rows = list(queryset[: self.limit + 1])
+        if len(rows) > self.limit:
+            noun = queryset.model._meta.verbose_name
+            chosen = [v for v in self.format_value(value) if v]
+            hidden = "".join(
+                forms.HiddenInput().render(name, slug, None, renderer) for slug in chosen
+            )
+            # `size` counts the rows of a <select>; a text box would read it as its width.
+            own = {k: v for k, v in self.attrs.items() if k != "size"}
+            box = forms.TextInput(attrs={**own, "placeholder": f"add a {noun}'s slug"})
+            return mark_safe(hidden + box.render(name, "", attrs, renderer))  # noqa: S308
+        self.choices = [(field.prepare_value(row), field.label_from_instance(row)) for row in rows]
+        return super().render(name, value, attrs, renderer)
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One active filter as the reader sees it, with the URL that removes it."""
+
+    label: str
+    value: str
+    remove_url: str
+
+
 class ClaimFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label="Search",
@@ -133,10 +174,18 @@ class ClaimFilter(django_filters.FilterSet):
         help_text='Words must all match; "quoted words" match as a phrase; -word excludes.',
     )
     topic = SlugMultipleChoiceFilter(
-        field_name="topics", queryset=Topic.objects.public(), label="Topics"
+        field_name="topics",
+        queryset=Topic.objects.public(),
+        label="Topics",
+        help_text=CHOOSE_SEVERAL,
+        widget=CompactSelectMultiple(attrs={"size": 6}),
     )
     entity = SlugMultipleChoiceFilter(
-        field_name="entities", queryset=Entity.objects.public(), label="Entities"
+        field_name="entities",
+        queryset=Entity.objects.public(),
+        label="Entities",
+        help_text=CHOOSE_SEVERAL,
+        widget=CompactSelectMultiple(attrs={"size": 6}),
     )
     claimant = SlugMultipleChoiceFilter(
         field_name="claimants",
@@ -219,6 +268,102 @@ class ClaimFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         return super().filter_queryset(queryset).order_by(*SORTS[self.clean_sort()])
+
+    # What is not a filter: the order and the paging change no claim's membership.
+    NOT_FILTERS = frozenset({"sort", "page", "per_page"})
+
+    def _chosen(self) -> dict:
+        """The valid filters in use, as cleaned by the form (empty when it is unbound)."""
+        if not self.is_bound or not self.form.is_valid():
+            return {}
+        return {
+            name: value
+            for name, value in self.form.cleaned_data.items()
+            if value and name not in self.NOT_FILTERS  # an unused multiple choice is .none()
+        }
+
+    def _typed(self, name: str) -> str:
+        """What the reader typed for `name`, e.g. 2022 rather than 2022-01-01."""
+        return str(self.form[name].value() or "").strip()
+
+    def _without(self, name: str, value: str | None = None) -> str:
+        """This page's query string without the filter `name` (or one of its values)."""
+        params = self.data.copy() if isinstance(self.data, QueryDict) else QueryDict(mutable=True)
+        params.pop("page", None)
+        kept = [v for v in params.getlist(name) if value is not None and v != value]
+        params.setlist(name, kept)
+        query = clean_query(params).urlencode()
+        return f"?{query}" if query else "?"
+
+    def chips(self) -> list[Chip]:
+        """A removable chip for every filter in use, in the form's order."""
+        chips: list[Chip] = []
+        for name, value in self._chosen().items():
+            label = str(self.filters[name].label)
+            if isinstance(value, QuerySet | list):
+                chips += [Chip(label, str(row), self._without(name, row.slug)) for row in value]
+            elif name in ("date_from", "date_to"):
+                chips.append(Chip(label, self._typed(name), self._without(name)))
+            elif isinstance(value, Source):
+                chips.append(Chip(label, value.title, self._without(name)))
+            elif name in ("relation", "has_value"):
+                chosen = dict(self.filters[name].extra["choices"])[value]
+                chips.append(Chip(label, str(chosen), self._without(name)))
+            else:
+                chips.append(Chip(label, str(value), self._without(name)))
+        return chips
+
+    def description(self) -> str:
+        """The filters in words, for the result line: "on Energy, 2022–2023, matching “gas”"."""
+        chosen = self._chosen()
+        parts: list[str] = []
+
+        def names(key: str) -> str:
+            return _and([str(row) for row in chosen.get(key, [])])
+
+        if "topic" in chosen:
+            parts.append(f"on {names('topic')}")
+        if "entity" in chosen:
+            parts.append(f"naming {names('entity')}")
+        if "claimant" in chosen:
+            parts.append(f"asserted by {names('claimant')}")
+        if "source" in chosen:
+            parts.append(f"quoted from “{chosen['source'].title}”")
+        if "outlet" in chosen:
+            parts.append(f"from the outlet {chosen['outlet']}")
+        start = self._typed("date_from") if "date_from" in chosen else ""
+        end = self._typed("date_to") if "date_to" in chosen else ""
+        if start and end:
+            parts.append(start if start == end else f"{start}–{end}")
+        elif start:
+            parts.append(f"from {start} on")
+        elif end:
+            parts.append(f"up to {end}")
+        if "relation" in chosen:
+            relation = ClaimLink.Relation(chosen["relation"]).label.lower()
+            parts.append(f"with a “{relation}” link")
+        if "has_value" in chosen:
+            parts.append(
+                "stating a quantity" if chosen["has_value"] == "true" else "stating no quantity"
+            )
+        if "q" in chosen:
+            parts.append(f"matching “{chosen['q']}”")
+        return ", ".join(parts)
+
+
+def _and(words: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return " and ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
+
+
+def clean_query(params: QueryDict) -> QueryDict:
+    """`params` without empty values: a submitted form's blank fields make no URL noise."""
+    cleaned = QueryDict(mutable=True)
+    for key, values in params.lists():
+        kept = [v for v in values if v.strip()]
+        if kept:
+            cleaned.setlist(key, kept)
+    return cleaned
 
 
 class ContradictionFilter(django_filters.FilterSet):

@@ -33,11 +33,9 @@ from django.db.models.expressions import Col, RawSQL
 from django.db.models.functions import Coalesce, Concat, ExtractYear, Replace
 
 from claims.claimants import named_in
+from claims.snippets import MARK_END, MARK_START
 from claims.textsearch import parse, to_fts5
 
-# Snippets mark matches with these control characters; templates escape the
-# text first and only then turn them into <mark> elements.
-MARK_START, MARK_END = "\x02", "\x03"
 FTS_TABLE = "claims_claim_fts"  # SQLite's full-text index of claims (migration 0004)
 SEARCH_CONFIG = "english"
 # What editors type to find a claim by its number: `89` or `#89` (at most a 64-bit id).

@@ -5,13 +5,13 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import F, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from claims import anchoring, exports, references, timeline
+from claims import anchoring, exports, references, snippets, timeline
 from claims.counts import (
     TTL,
     CachedCountPaginator,
@@ -21,7 +21,7 @@ from claims.counts import (
     facet_rows,
     page_key,
 )
-from claims.filters import ClaimFilter, ContradictionFilter
+from claims.filters import ClaimFilter, ContradictionFilter, clean_query
 from claims.models import Claim, ClaimLink, Entity, RegistryState, Source, Topic
 from claims.rendering import Mark, claim_citation, highlight, source_citation
 
@@ -47,6 +47,21 @@ class PageSizeMixin:
         except ValueError:
             return DEFAULT_PAGE_SIZE
         return min(max(size, 1), MAX_PAGE_SIZE)
+
+
+class CleanQueryMixin:
+    """Send a query string with blank parameters on to the same one without them.
+
+    A submitted form sends every field, filled or not; the address a reader then
+    copies and shares should carry only the filters in use.
+    """
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        cleaned = clean_query(request.GET)
+        if cleaned.urlencode() != request.GET.urlencode():
+            query = cleaned.urlencode()
+            return HttpResponseRedirect(f"{request.path}?{query}" if query else request.path)
+        return super().get(request, *args, **kwargs)
 
 
 class RegistryCachedPage:
@@ -117,7 +132,7 @@ class FacetGroup:
     selected: list[str]
 
 
-class ClaimListView(PageSizeMixin, FilterView):
+class ClaimListView(CleanQueryMixin, PageSizeMixin, FilterView):
     """Published claims, filtered by the URL, with facet counts."""
 
     filterset_class = ClaimFilter
@@ -149,8 +164,31 @@ class ClaimListView(PageSizeMixin, FilterView):
                 "Claimants", "claimant", context["claimant_facets"], self.selected("claimant")
             ),
         ]
+        context["object_list"] = self.with_excerpts(context["object_list"])
         context["generation"] = generation  # the key of the cached form and facets
+        context["chips"] = self.filterset.chips()
+        context["result_description"] = self.describe()
         return context
+
+    @staticmethod
+    def with_excerpts(claims) -> list[Claim]:
+        """The page's claims; in a search, each with its statement's matches marked
+        and an excerpt of the first quote that matched (from the prefetched quotes)."""
+        claims = list(claims)
+        for claim in claims:
+            if not getattr(claim, "snippet", ""):
+                continue
+            claim.statement_marked = snippets.mark(
+                claim.statement, snippets.marked_words(claim.snippet)
+            )
+            quotes = list(claim.quotes.all())
+            if found := snippets.quote_excerpt(claim.snippet, [q.exact for q in quotes]):
+                claim.excerpt_quote, claim.excerpt = quotes[found[0]], found[1]
+        return claims
+
+    def describe(self) -> str:
+        """The filters in use in words, for the result line."""
+        return self.filterset.description()
 
     def selected(self, name: str) -> list[str]:
         """The slugs chosen for the filter `name`, as the FilterSet read them."""
@@ -165,6 +203,7 @@ class TaggedClaimListView(ClaimListView):
 
     tag_model: type[Topic] | type[Entity]
     context_tag_name: str
+    tag_phrase: str  # how the result line names the tag: "on Energy", "naming Lukoil"
 
     def get_queryset(self) -> QuerySet:
         # Only a tag a published claim uses has a page: drafts' topics stay private.
@@ -174,10 +213,14 @@ class TaggedClaimListView(ClaimListView):
     def get_context_data(self, **kwargs) -> dict:
         return super().get_context_data(**{self.context_tag_name: self.tag}, **kwargs)
 
+    def describe(self) -> str:
+        return ", ".join(filter(None, [f"{self.tag_phrase} {self.tag}", super().describe()]))
+
 
 class TopicClaimListView(TaggedClaimListView):
     tag_model = Topic
     context_tag_name = "topic"
+    tag_phrase = "on"
     template_name = "claims/topic_detail.html"
 
     def for_tag(self, claims: QuerySet, tag: Topic) -> QuerySet:
@@ -187,6 +230,7 @@ class TopicClaimListView(TaggedClaimListView):
 class EntityClaimListView(TaggedClaimListView):
     tag_model = Entity
     context_tag_name = "entity"
+    tag_phrase = "naming"
     template_name = "claims/entity_detail.html"
 
     def for_tag(self, claims: QuerySet, tag: Entity) -> QuerySet:
@@ -310,7 +354,7 @@ class ContradictionListView(RegistryCachedPage, PageSizeMixin, FilterView):
     template_name = "claims/contradiction_list.html"
 
 
-class TimelineView(RegistryCachedPage, FilterView):
+class TimelineView(CleanQueryMixin, RegistryCachedPage, FilterView):
     """Published claims on a time axis (server-rendered SVG), with the list's filters."""
 
     filterset_class = ClaimFilter

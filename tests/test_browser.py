@@ -162,7 +162,7 @@ def test_researcher_follows_a_contradiction_to_the_other_source(live_server, reg
     war.get_by_role("link", name="War in Ukraine", exact=True).click()
     expect(page).to_have_url(re.compile(r"/topics/ukraine-war/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Topic: War in Ukraine")
-    expect(page.get_by_role("status")).to_have_text(f"{expected} claims.")
+    expect(page.get_by_role("status")).to_have_text(f"{expected} claims on War in Ukraine.")
     rows = claim_rows(page)
     expect(rows).to_have_count(expected)  # one page: fewer than 25
     for row in rows.all():
@@ -180,7 +180,7 @@ def test_researcher_follows_a_contradiction_to_the_other_source(live_server, reg
     expect(page.get_by_label("From", exact=True)).to_have_value("2022")
     expect(page.get_by_label("To", exact=True)).to_have_value("2023")
     count = page.get_by_role("status")
-    expect(count).to_have_text(re.compile(r"^\d+ claims?\.$"))
+    expect(count).to_have_text(re.compile(r"^\d+ claims? on War in Ukraine, 2022–2023\.$"))
     narrowed = int(count.inner_text().split()[0])
     assert 0 < narrowed < expected
     expect(rows).to_have_count(narrowed)

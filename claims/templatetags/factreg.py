@@ -10,7 +10,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from claims.models import Attribution
-from claims.querysets import MARK_END, MARK_START
+from claims.snippets import MARK_END, MARK_START
 
 register = template.Library()
 
