@@ -12,10 +12,12 @@ TEST_ENV := DEBUG=0 SECRET_KEY=test-only-insecure-key-not-for-production \
 
 .PHONY: run db test lint format install clean bench bench-extract bench-pages bench-load serve superuser backup restore
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	# axe-core for the accessibility tests, from the npm registry (test-only).
+	npm ci --no-audit --no-fund --silent
 	@touch $(STAMP)
 
 install: $(STAMP)
