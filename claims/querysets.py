@@ -493,6 +493,16 @@ class ClaimQuerySet(models.QuerySet):
             _attributions(),
         )
 
+    def with_published_at(self) -> ClaimQuerySet:
+        """Annotate `published_at`: when a reviewer first published the claim (None when
+        no step records it, e.g. a claim loaded from a fixture)."""
+        from claims.models import StatusChange
+
+        first = StatusChange.objects.filter(claim=OuterRef("pk"), to_status="published").order_by(
+            "changed_at", "pk"
+        )
+        return self.annotate(published_at=Subquery(first.values("changed_at")[:1]))
+
     def in_review_queue(self) -> ClaimQuerySet:
         """Claims in review, oldest first, with `sent_at` and `sent_by` (who sent each)."""
         from claims.models import StatusChange
