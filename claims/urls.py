@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from claims import api, views
+from claims import annotations, api, views
 
 
 class ReferenceFormat:
@@ -39,5 +39,11 @@ urlpatterns = [
     path("api/claims/", api.ClaimListApiView.as_view(), name="api-claims"),
     path("api/claims/<int:pk>/", api.ClaimApiView.as_view(), name="api-claim"),
     path("api/sources/<slug:slug>/", api.SourceApiView.as_view(), name="api-source"),
+    path("api/annotations/", annotations.AnnotationListApiView.as_view(), name="api-annotations"),
+    path(
+        "api/annotations/<int:pk>/",
+        annotations.AnnotationApiView.as_view(),
+        name="api-annotation",
+    ),
     path("api/<path:rest>", api.not_found, name="api-not-found"),
 ]
