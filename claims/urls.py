@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from claims import annotations, api, views
+from claims import annotations, api, feeds, views
 
 
 class ReferenceFormat:
@@ -36,6 +36,12 @@ urlpatterns = [
     path("topics/<slug:slug>/", views.TopicClaimListView.as_view(), name="topic-detail"),
     path("entities/<slug:slug>/", views.EntityClaimListView.as_view(), name="entity-detail"),
     path("timeline/", views.TimelineView.as_view(), name="timeline"),
+    path("feeds/claims.atom", feeds.FeedView.as_view(), name="claims-feed"),
+    path(
+        "topics/<slug:slug>/feed.atom",
+        feeds.FeedView.as_view(feed_class=feeds.TopicClaimFeed),
+        name="topic-feed",
+    ),
     path("api/claims/", api.ClaimListApiView.as_view(), name="api-claims"),
     path("api/claims/<int:pk>/", api.ClaimApiView.as_view(), name="api-claim"),
     path("api/sources/<slug:slug>/", api.SourceApiView.as_view(), name="api-source"),

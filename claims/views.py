@@ -72,7 +72,8 @@ class RegistryCachedPage:
             return HttpResponse(content, content_type=content_type)
         response = super().dispatch(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming:  # not a 404 or redirect
-            response.render()
+            if hasattr(response, "render"):  # a template's; a feed or JSON is already rendered
+                response.render()
             cache.set(key, (response.content, response["Content-Type"]), TTL)
         return response
 
