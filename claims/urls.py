@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from claims import annotations, api, feeds, views
+from claims import annotations, api, dataviews, feeds, views
 
 
 class ReferenceFormat:
@@ -42,6 +42,17 @@ urlpatterns = [
         feeds.FeedView.as_view(feed_class=feeds.TopicClaimFeed),
         name="topic-feed",
     ),
+    path(
+        "data/snapshot/datapackage.json",
+        dataviews.DataPackageView.as_view(),
+        name="snapshot-package",
+    ),
+    path(
+        "data/snapshot/<slug:table>.csv",
+        dataviews.SnapshotTableView.as_view(),
+        name="snapshot-table",
+    ),
+    path("data/snapshot.zip", dataviews.SnapshotZipView.as_view(), name="snapshot-zip"),
     path("api/claims/", api.ClaimListApiView.as_view(), name="api-claims"),
     path("api/claims/<int:pk>/", api.ClaimApiView.as_view(), name="api-claim"),
     path("api/sources/<slug:slug>/", api.SourceApiView.as_view(), name="api-source"),

@@ -1,0 +1,71 @@
+"""Open data pages: the Data & API guide, the data-package snapshot and the OpenAPI file."""
+
+from __future__ import annotations
+
+from django.db import router
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.views import View
+
+from claims import failures, snapshot
+from claims.models import Claim, RegistryState
+from claims.views import RegistryCachedPage
+
+
+def base_url(request: HttpRequest) -> str:
+    """The site's address, without a trailing slash."""
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def package(request: HttpRequest) -> dict:
+    """The snapshot's datapackage.json, as of now."""
+    return snapshot.descriptor(
+        created=timezone.now(),
+        version=RegistryState.current(),
+        homepage=request.build_absolute_uri("/data/"),
+    )
+
+
+class DataPackageView(RegistryCachedPage, View):
+    """GET /data/snapshot/datapackage.json: the snapshot's descriptor."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return JsonResponse(
+            package(request), json_dumps_params={"ensure_ascii": False, "indent": 2}
+        )
+
+
+class SnapshotTableView(View):
+    """GET /data/snapshot/<table>.csv: one table of the snapshot, streamed."""
+
+    def get(self, request: HttpRequest, table: str) -> HttpResponse:
+        found = snapshot.TABLES.get(table)
+        if found is None:
+            raise Http404(f"The snapshot has no table {table!r}.")
+        using = router.db_for_read(Claim)
+        # The database answers before the response starts: one that cannot be reached
+        # is a 503, not a 200 with a header row (see exports.citations_response).
+        failures.ping(using)
+        response = StreamingHttpResponse(
+            snapshot.streamed_table(found, base_url=base_url(request), using=using),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'inline; filename="{found.path}"'
+        return response
+
+
+class SnapshotZipView(View):
+    """GET /data/snapshot.zip: the descriptor and every table in one zip."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        using = router.db_for_read(Claim)
+        failures.ping(using)
+        response = StreamingHttpResponse(
+            snapshot.streamed_zip(
+                package=lambda: package(request), base_url=base_url(request), using=using
+            ),
+            content_type="application/zip",
+        )
+        name = f"factreg-snapshot-{timezone.now().date().isoformat()}.zip"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
