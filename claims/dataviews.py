@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, Stream
 from django.utils import timezone
 from django.views import View
 
-from claims import failures, snapshot
+from claims import failures, openapi, snapshot
 from claims.models import Claim, RegistryState
 from claims.views import RegistryCachedPage
 
@@ -69,3 +69,8 @@ class SnapshotZipView(View):
         name = f"factreg-snapshot-{timezone.now().date().isoformat()}.zip"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
+
+
+def openapi_view(request: HttpRequest) -> JsonResponse:
+    """GET /api/openapi.json: the OpenAPI 3.1 description of the API, served from this site."""
+    return JsonResponse(openapi.spec(base_url(request)), json_dumps_params={"indent": 2})

@@ -62,5 +62,6 @@ urlpatterns = [
         annotations.AnnotationApiView.as_view(),
         name="api-annotation",
     ),
+    path("api/openapi.json", dataviews.openapi_view, name="api-openapi"),
     path("api/<path:rest>", api.not_found, name="api-not-found"),
 ]
