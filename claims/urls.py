@@ -42,6 +42,7 @@ urlpatterns = [
         feeds.FeedView.as_view(feed_class=feeds.TopicClaimFeed),
         name="topic-feed",
     ),
+    path("data/", dataviews.DataPageView.as_view(), name="data"),
     path(
         "data/snapshot/datapackage.json",
         dataviews.DataPackageView.as_view(),
