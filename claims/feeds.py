@@ -103,9 +103,8 @@ class ClaimFeed(Feed):
         return self.request.build_absolute_uri(f"{item.claim.get_absolute_url()}#{item.status}")
 
     def item_description(self, item: Announcement) -> str:
-        if item.status == Claim.Status.RETRACTED:
-            reason = f" Reason: {item.reason}" if item.reason else ""
-            return f"Retracted: {item.claim.statement}{reason}"
+        if item.status == Claim.Status.RETRACTED and item.reason:
+            return f"{item.claim.statement} Reason for the retraction: {item.reason}"
         return item.claim.statement
 
     def item_pubdate(self, item: Announcement) -> dt.datetime:

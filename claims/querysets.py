@@ -503,11 +503,11 @@ class ClaimQuerySet(models.QuerySet):
     def with_published_at(self) -> ClaimQuerySet:
         """Annotate `published_at`: when a reviewer first published the claim (None when
         no step records it, e.g. a claim loaded from a fixture)."""
-        from claims.models import StatusChange
+        from claims.models import Claim, StatusChange
 
-        first = StatusChange.objects.filter(claim=OuterRef("pk"), to_status="published").order_by(
-            "changed_at", "pk"
-        )
+        first = StatusChange.objects.filter(
+            claim=OuterRef("pk"), to_status=Claim.Status.PUBLISHED
+        ).order_by("changed_at", "pk")
         return self.annotate(published_at=Subquery(first.values("changed_at")[:1]))
 
     def in_review_queue(self) -> ClaimQuerySet:

@@ -61,7 +61,7 @@ def test_a_retraction_is_a_new_entry_with_its_reason(client, public_registry, re
     retraction, publication = entries(client, FEED)[:2]
     assert retraction["title"] == "Retracted: Peacekeepers were sent to Karabakh."
     assert retraction["summary"] == (
-        "Retracted: Peacekeepers were sent to Karabakh. Reason: The source was misread."
+        "Peacekeepers were sent to Karabakh. Reason for the retraction: The source was misread."
     )
     assert retraction["id"].endswith("#retracted")
     assert publication["id"].endswith("#published")
