@@ -19,6 +19,7 @@ from claims.querysets import (
     OriginalQuerySet,
     QuoteQuerySet,
     SourceQuerySet,
+    StatusChangeQuerySet,
     TopicQuerySet,
 )
 from claims.validators import exact_decimal, multi_line, one_line
@@ -741,6 +742,8 @@ class StatusChange(models.Model):
     )
     changed_at = models.DateTimeField(auto_now_add=True)
     comment = models.TextField(blank=True)
+
+    objects = StatusChangeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-changed_at", "-id"]

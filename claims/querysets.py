@@ -491,6 +491,23 @@ class ClaimQuerySet(models.QuerySet):
             _attributions(),
         )
 
+    def unrecorded(self) -> ClaimQuerySet:
+        """Claims whose current status no workflow step records (e.g. loaded from a fixture)."""
+        from claims.models import StatusChange
+
+        steps = StatusChange.objects.filter(claim=OuterRef("pk"), to_status=OuterRef("status"))
+        return self.exclude(Exists(steps))
+
+    def with_published_at(self) -> ClaimQuerySet:
+        """Annotate `published_at`: when a reviewer first published the claim (None when
+        no step records it, e.g. a claim loaded from a fixture)."""
+        from claims.models import Claim, StatusChange
+
+        first = StatusChange.objects.filter(
+            claim=OuterRef("pk"), to_status=Claim.Status.PUBLISHED
+        ).order_by("changed_at", "pk")
+        return self.annotate(published_at=Subquery(first.values("changed_at")[:1]))
+
     def in_review_queue(self) -> ClaimQuerySet:
         """Claims in review, oldest first, with `sent_at` and `sent_by` (who sent each)."""
         from claims.models import StatusChange
@@ -633,6 +650,17 @@ class QuoteQuerySet(models.QuerySet):
             .defer("source__original__content")
             .order_by("claim_id", "source__slug", "start", "pk")
         )
+
+
+class StatusChangeQuerySet(models.QuerySet):
+    def announced(self) -> StatusChangeQuerySet:
+        """Steps that published or retracted a claim that is public now, newest first."""
+        from claims.models import Claim
+
+        return self.filter(
+            to_status__in=(Claim.Status.PUBLISHED, Claim.Status.RETRACTED),
+            claim__status__in=Claim.PUBLIC,
+        ).order_by("-changed_at", "-pk")
 
 
 class ClaimLinkQuerySet(models.QuerySet):

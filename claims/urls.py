@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from claims import api, views
+from claims import annotations, api, dataviews, feeds, views
 
 
 class ReferenceFormat:
@@ -36,8 +36,33 @@ urlpatterns = [
     path("topics/<slug:slug>/", views.TopicClaimListView.as_view(), name="topic-detail"),
     path("entities/<slug:slug>/", views.EntityClaimListView.as_view(), name="entity-detail"),
     path("timeline/", views.TimelineView.as_view(), name="timeline"),
+    path("feeds/claims.atom", feeds.FeedView.as_view(), name="claims-feed"),
+    path(
+        "topics/<slug:slug>/feed.atom",
+        feeds.FeedView.as_view(feed_class=feeds.TopicClaimFeed),
+        name="topic-feed",
+    ),
+    path("data/", dataviews.DataPageView.as_view(), name="data"),
+    path(
+        "data/snapshot/datapackage.json",
+        dataviews.DataPackageView.as_view(),
+        name="snapshot-package",
+    ),
+    path(
+        "data/snapshot/<slug:table>.csv",
+        dataviews.SnapshotTableView.as_view(),
+        name="snapshot-table",
+    ),
+    path("data/snapshot.zip", dataviews.SnapshotZipView.as_view(), name="snapshot-zip"),
     path("api/claims/", api.ClaimListApiView.as_view(), name="api-claims"),
     path("api/claims/<int:pk>/", api.ClaimApiView.as_view(), name="api-claim"),
     path("api/sources/<slug:slug>/", api.SourceApiView.as_view(), name="api-source"),
+    path("api/annotations/", annotations.AnnotationListApiView.as_view(), name="api-annotations"),
+    path(
+        "api/annotations/<int:pk>/",
+        annotations.AnnotationApiView.as_view(),
+        name="api-annotation",
+    ),
+    path("api/openapi.json", dataviews.openapi_view, name="api-openapi"),
     path("api/<path:rest>", api.not_found, name="api-not-found"),
 ]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from claims import anchoring, exports, references, snippets, timeline
+from claims import anchoring, exports, opendata, references, snippets, timeline
 from claims.counts import (
     TTL,
     CachedCountPaginator,
@@ -87,7 +87,8 @@ class RegistryCachedPage:
             return HttpResponse(content, content_type=content_type)
         response = super().dispatch(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming:  # not a 404 or redirect
-            response.render()
+            if hasattr(response, "render"):  # a template's; a feed or JSON is already rendered
+                response.render()
             cache.set(key, (response.content, response["Content-Type"]), TTL)
         return response
 
@@ -248,7 +249,7 @@ class EntityClaimListView(TaggedClaimListView):
 class ClaimDetailView(RegistryCachedPage, DetailView):
     """A published claim, or a retracted one with a notice; others are 404."""
 
-    queryset = Claim.objects.visible().with_evidence(source_text=True)
+    queryset = Claim.objects.visible().with_evidence(source_text=True).with_published_at()
     template_name = "claims/claim_detail.html"
 
     def get_context_data(self, **kwargs) -> dict:
@@ -269,12 +270,21 @@ class ClaimDetailView(RegistryCachedPage, DetailView):
             groups[label].append(link)
         permalink = self.request.build_absolute_uri(claim.get_absolute_url())
         dated = [q for q in quotes if q.source.published is not None]
+        first_appearance = dated[0] if dated else None
+        all_dated = len(dated) == len(quotes)
         return super().get_context_data(
             quotes=quotes,
             # Undated sources come last, so the first is only known to be the earliest
             # appearance when every source is dated.
-            first_appearance=dated[0] if dated else None,
-            all_dated=len(dated) == len(quotes),
+            first_appearance=first_appearance,
+            all_dated=all_dated,
+            linked_data=opendata.claim_linked_data(
+                claim,
+                request=self.request,
+                quotes=quotes,
+                first_appearance=first_appearance,
+                all_dated=all_dated,
+            ),
             reported_in=list({q.source_id: q.source for q in quotes}.values()),
             link_groups=sorted(groups.items()),
             permalink=permalink,

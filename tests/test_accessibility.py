@@ -68,6 +68,7 @@ def public_pages() -> dict[str, str]:
         "topic": topic.get_absolute_url(),
         "entity": entity.get_absolute_url(),
         "timeline": "/timeline/",
+        "data and API": "/data/",
     }
     if retracted:
         pages["retracted claim"] = retracted.get_absolute_url()

@@ -621,3 +621,21 @@ def test_no_page_breaks_the_content_security_policy(live_server, registry, page,
     page.goto(f"{live_server.url}/admin/claims/claim/add/")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert refused == []
+
+
+def test_the_data_page_fits_a_narrow_screen_and_its_feed_is_discoverable(
+    live_server, registry, narrow_page
+):
+    # Long URLs in <code> and the example JSON wrap instead of widening the page.
+    narrow_page.goto(live_server.url + "/data/")
+    expect(narrow_page.get_by_role("heading", level=1, name="Data & API")).to_be_visible()
+    expect(narrow_page.get_by_role("heading", level=2, name="Web Annotations")).to_be_visible()
+    screenshot(narrow_page, "narrow-data.png")
+    width = narrow_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= NARROW + OVERFLOW_TOLERANCE, sticking_out(narrow_page)
+    feed = narrow_page.locator('head link[rel="alternate"][type="application/atom+xml"]')
+    assert feed.get_attribute("href") == "/feeds/claims.atom"
+    # The footer leads here from every page.
+    narrow_page.goto(live_server.url + "/")
+    narrow_page.get_by_role("contentinfo").get_by_role("link", name="Data & API").click()
+    expect(narrow_page).to_have_url(live_server.url + "/data/")

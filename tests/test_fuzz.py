@@ -43,6 +43,12 @@ PATHS = [
     "/links/",
     "/api/claims/",
     "/api/sources/alpha/",
+    "/api/annotations/",
+    "/feeds/claims.atom",
+    "/topics/energy/feed.atom",
+    "/data/",
+    "/data/snapshot/datapackage.json",
+    "/data/snapshot/quotes.csv",
 ]
 
 values = st.one_of(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
 from django.urls import reverse
 
-from claims.models import Claim
+from claims import snapshot
+from claims.models import Claim, Source
 from tests.factories import make_claim, make_entity, make_topic
 
 
@@ -56,3 +60,41 @@ def test_once_a_reviewer_publishes_the_claim_its_topic_and_entities_have_pages(c
     assert client.get(secret["topic"].get_absolute_url()).status_code == 200
     for entity in ("named", "claimant", "place"):
         assert client.get(secret[entity].get_absolute_url()).status_code == 200
+
+
+OPEN_DATA = [
+    "/data/",
+    "/feeds/claims.atom",
+    "/topics/energy/feed.atom",
+    "/api/annotations/?source=alpha",
+    "/api/openapi.json",
+    "/data/snapshot/datapackage.json",
+    "/data/snapshot.zip",
+    *(f"/data/snapshot/{name}.csv" for name in snapshot.TABLES),
+]
+
+
+def test_the_open_data_exports_never_name_them_nor_quote_the_draft(client, secret):
+    from tests.factories import make_quote
+
+    make_quote(secret["draft"], Source.objects.get(slug="alpha"), "Peacekeeping troops")
+    for path in OPEN_DATA:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        if path.endswith(".zip"):
+            with zipfile.ZipFile(io.BytesIO(body)) as archive:
+                body = b"".join(archive.read(name) for name in archive.namelist())
+        text = body.decode()
+        for name in ("Secret talks", "Hidden Envoy", "Quiet Ministry", "Closed City"):
+            assert name not in text, (path, name)
+        assert "A draft about secret talks." not in text, path
+    # The draft's quote of a public source (whose text is public) is no annotation or quote.
+    for path in ("/api/annotations/?source=alpha", "/data/snapshot/quotes.csv"):
+        response = client.get(path)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert b"Peacekeeping troops" not in body, path
+
+
+def test_a_topic_only_a_draft_uses_has_no_feed(client, secret):
+    assert client.get(f"/topics/{secret['topic'].slug}/feed.atom").status_code == 404
