@@ -5,25 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from claims import paragraphs
 from claims.models import Claim, Quote, Source
-
-
-class Mark(NamedTuple):
-    start: int
-    end: int
-    url: str
-    title: str
-    anchor: str
+from claims.paragraphs import Mark
 
 
 class MarkStyle(NamedTuple):
     """How a mark is written: its opening tag, the tag that continues it, its text."""
 
     open: str  # format string with anchor, url, title
-    continued: str  # opening tag of a piece after a crossing mark closed it (no id)
+    continued: str  # opening tag of a later piece (after a crossing mark or a paragraph break)
     text: str  # format string with url, title, text: the text inside the innermost mark
 
 
@@ -34,6 +28,27 @@ PUBLIC_MARK = MarkStyle(
 )
 
 
+def _write(text: str, events: Iterable[paragraphs.Event], style: MarkStyle) -> str:
+    """The HTML of laid-out events (claims.paragraphs.layout), every piece escaped."""
+    parts: list[str] = []
+    for event in events:
+        if isinstance(event, paragraphs.Text):
+            piece = text[event.start : event.end]
+            inner = event.inner
+            parts.append(
+                format_html(style.text, url=inner.url, title=inner.title, text=piece)
+                if inner
+                else format_html("{}", piece)
+            )
+        elif isinstance(event, paragraphs.Open):
+            mark = event.mark
+            template = style.open if event.first else style.continued
+            parts.append(format_html(template, anchor=mark.anchor, url=mark.url, title=mark.title))
+        else:
+            parts.append("</mark>" * event.count)
+    return "".join(parts)
+
+
 def highlight(text: str, marks: Iterable[Mark], style: MarkStyle = PUBLIC_MARK) -> SafeString:
     """The text, escaped, with each span in a <mark> (written in `style`), overlaps included.
 
@@ -42,52 +57,64 @@ def highlight(text: str, marks: Iterable[Mark], style: MarkStyle = PUBLIC_MARK) 
     other goes on in a "continued" mark. The text is linked to the innermost span's
     claim, so links never nest and every span keeps an element with its anchor.
     """
-    ordered = sorted(marks, key=lambda m: (m.start, -m.end, m.anchor))
-    bounds = sorted({0, len(text), *(m.start for m in ordered), *(m.end for m in ordered)})
-    starting: dict[int, list[Mark]] = {}
-    for mark in ordered:
-        if mark.end > mark.start:
-            starting.setdefault(mark.start, []).append(mark)
+    (block,) = paragraphs.layout(text, marks, [(0, len(text))])
+    return mark_safe(_write(text, block.events, style))  # noqa: S308 - escaped in _write
+
+
+PARAGRAPH = (
+    '<p class="para" id="p{number}"><a class="para-number" href="#p{number}" '
+    'aria-label="Paragraph {number}">{number}</a> <span class="para-text">{text}</span></p>'
+)
+
+
+def numbered_text(text: str, marks: Iterable[Mark], style: MarkStyle = PUBLIC_MARK) -> SafeString:
+    """The text as numbered paragraphs (`<p id="pN">`, the numbers citations give), each
+    with its marks: a quote over a paragraph break is a mark in each paragraph, the first
+    with its anchor. The white space between paragraphs is kept, so nothing is lost."""
     parts: list[str] = []
-    stack: list[Mark] = []
-    for at, until in zip(bounds, bounds[1:] + [len(text)], strict=True):
-        ending = [i for i, mark in enumerate(stack) if mark.end == at]
-        if ending:
-            # Close down to the outermost span that ends here, then reopen the
-            # spans above it that go on.
-            reopen = [mark for mark in stack[ending[0] :] if mark.end != at]
-            parts.append("</mark>" * (len(stack) - ending[0]))
-            del stack[ending[0] :]
-            for mark in reopen:
-                parts.append(format_html(style.continued, url=mark.url, title=mark.title))
-                stack.append(mark)
-        for mark in starting.get(at, []):
+    for block in paragraphs.paragraph_blocks(text, marks):
+        if block.paragraph is None:
+            parts.append(format_html("{}", text[block.start : block.end]))
+        else:
             parts.append(
-                format_html(style.open, anchor=mark.anchor, url=mark.url, title=mark.title)
+                format_html(
+                    PARAGRAPH,
+                    number=block.paragraph.number,
+                    text=mark_safe(_write(text, block.events, style)),  # noqa: S308 - escaped
+                )
             )
-            stack.append(mark)
-        if at < until:
-            piece = text[at:until]
-            if stack:
-                inner = stack[-1]
-                parts.append(format_html(style.text, url=inner.url, title=inner.title, text=piece))
-            else:
-                parts.append(format_html("{}", piece))
-    parts.append("</mark>" * len(stack))
     return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
+
+
+def _citation_parts(source: Source, paragraph: int | None) -> list[tuple[str, str]]:
+    """A citation's parts as (text, link): only the paragraph links, to its place on the
+    source page."""
+    parts = [
+        (source.author, ""),
+        (f"\u201c{source.title}\u201d", ""),
+        (source.outlet, ""),
+        (source.published_display, ""),
+        (f"para. {paragraph}", source.paragraph_url(paragraph)) if paragraph else ("", ""),
+        (source.url, ""),
+    ]
+    return [(text, link) for text, link in parts if text]
 
 
 def source_citation(source: Source, paragraph: int | None = None) -> str:
     """Author, “Title”, outlet, date, paragraph and URL, as far as they are known."""
-    parts = [
-        source.author,
-        f"\u201c{source.title}\u201d",
-        source.outlet,
-        source.published_display,
-        f"para. {paragraph}" if paragraph else "",
-        source.url,
-    ]
-    return ", ".join(p for p in parts if p)
+    return ", ".join(text for text, _ in _citation_parts(source, paragraph))
+
+
+def linked_source_citation(source: Source, paragraph: int | None = None) -> SafeString:
+    """`source_citation` as HTML, its "para. N" a link to that paragraph of the source page."""
+    return format_html_join(
+        ", ",
+        "{}",
+        (
+            (format_html('<a href="{}">{}</a>', link, text) if link else text,)
+            for text, link in _citation_parts(source, paragraph)
+        ),
+    )
 
 
 def claim_citation(claim: Claim, permalink: str, quotes: Iterable[Quote]) -> str:
