@@ -284,7 +284,10 @@ class SourceDetailView(RegistryCachedPage, DetailView):
         for quote in quotes:
             if quote.locator not in cited_in[quote.claim_id]:
                 cited_in[quote.claim_id].append(quote.locator)
-        claims = list(Claim.objects.published().filter(pk__in=cited_in.keys()).for_list())
+        claims = Claim.objects.published().filter(pk__in=cited_in.keys()).for_list()
+        # In the order of the text: by where each is first quoted (`cited_in` is in that order).
+        position = {pk: n for n, pk in enumerate(cited_in)}
+        claims = sorted(claims, key=lambda claim: position[claim.pk])
         for claim in claims:
             claim.paragraphs_here = [
                 (number, source.paragraph_url(number)) for number in cited_in[claim.pk]

@@ -86,9 +86,11 @@ def test_crossing_quotes_are_split_where_one_ends_and_no_text_is_lost_or_doubled
     assert not tree.links_nested
     assert tree.text == TEXT
     assert tree.inside["q1"] == "Shah Deniz. The stake"
-    # The second starts inside the first; its mark goes on after the first closes.
+    # The second starts inside the first; its mark goes on after the first closes, in the
+    # second quote's own shade.
     assert tree.inside["q2"] == "The stake"
-    continued = '<mark class="continued"><a href="/claims/q2/" title="claim q2">'
+    assert '<mark id="q2" class="alt">' in html
+    continued = '<mark class="continued alt"><a href="/claims/q2/" title="claim q2">'
     assert f"{continued} &lt;grew&gt; &amp; so" in html
 
 
@@ -134,3 +136,12 @@ def test_numbered_paragraphs_split_a_quote_over_a_break_and_keep_the_text():
     assert (
         tree.text == "1 Lukoil holds 20% of <Shah Deniz>.\n\n2 The stake grew & so did Socar's.\n"
     )
+
+
+def test_a_line_after_a_single_line_break_is_numbered_but_sits_close_under_the_last():
+    html = numbered_text("Title\nwrapped line\n\nNext paragraph", [])
+    assert [line.split(">")[0] for line in html.split("\n") if line] == [
+        '<p class="para" id="p1"',
+        '<p class="para para-line" id="p2"',
+        '<p class="para" id="p3"',
+    ]

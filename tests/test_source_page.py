@@ -134,7 +134,7 @@ def test_source_pages_put_the_text_first_and_give_provenance_without_internals(c
         raw = (settings.SEEDS_DIR / source.seed_file).read_bytes()
         provenance = html[html.index('<section id="provenance"') :]
         digest = hashlib.sha256(raw).hexdigest()
-        assert f'SHA-256 <code class="digest">{digest}</code>' in provenance
+        assert f'SHA-256</span> <code class="digest">{digest}</code>' in provenance
         assert f"Plain text, {len(raw) / 1024:.1f}\xa0KB ({len(raw):,} bytes)" in provenance
         assert '<dt>Licence</dt><dd><span class="muted">Not stated</span></dd>' in provenance
 
