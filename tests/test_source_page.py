@@ -231,3 +231,18 @@ def test_a_reviewer_sets_the_licence_and_sharing_in_the_admin(client, public_see
     source.refresh_from_db()
     assert (source.licence, source.share_original) == ("© Outlet, shared with permission", True)
     assert client.get(reverse("claims:source-original", args=[source.slug])).status_code == 200
+
+
+def test_a_line_break_added_before_a_quote_moves_its_citation_to_the_new_paragraph(client, db):
+    source = services.add_source(
+        text="Gas talks opened. Lukoil holds a fifth of Shah Deniz.", values={"title": "Talks"}
+    )
+    claim = make_claim("Lukoil holds a fifth of Shah Deniz.", status=Claim.Status.PUBLISHED)
+    quote = make_quote(claim, source, "Lukoil holds a fifth")
+    assert quote.locator == 1
+    # The same length: the quote stays at its offsets, but now opens paragraph 2.
+    services.set_source_text(source=source, text=source.text.replace(". L", ".\nL"))
+    quote.refresh_from_db()
+    assert quote.locator == 2
+    page = read(client.get(source.get_absolute_url()).content.decode())
+    assert page.opened_in[f"q{quote.pk}"] == "p2"
