@@ -346,7 +346,7 @@ class SourceAdmin(HistoryAdmin):
         "reading_view_link",
         "public_page",
     ]
-    list_filter = ["kind", "outlet", "original__kind"]
+    list_filter = ["kind", "outlet", "original__kind", "share_original"]
     list_select_related = ["original"]
     search_fields = ["title", "author", "outlet", "slug"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -360,6 +360,14 @@ class SourceAdmin(HistoryAdmin):
         ("Date", {"fields": ["published", "published_basis"]}),
         ("Where the metadata came from", {"fields": ["bases"]}),
         ("Claims citing this source", {"fields": ["citing_claims"]}),
+        (
+            "Licence",
+            {
+                "fields": ["licence", "share_original"],
+                "description": "The public page always shows the text and its quotes; the "
+                "original is offered for download only when sharing is ticked.",
+            },
+        ),
         ("Original", {"fields": ["origin", *ORIGIN_FIELDS]}),
         (
             "Text",

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+# One definition of a paragraph for anchoring, citations and the source page.
+from claims.paragraphs import paragraph_number
+
 CONTEXT_CHARS = 32
 
 # Characters an editor's clipboard, a PDF or a word processor swaps freely.
@@ -90,11 +93,6 @@ def fold_quote(text: str) -> str:
 def context(text: str, start: int, end: int, width: int = CONTEXT_CHARS) -> tuple[str, str]:
     """The up-to-`width` characters before and after a span."""
     return text[max(0, start - width) : start], text[end : end + width]
-
-
-def paragraph_number(text: str, offset: int) -> int:
-    """1-based number of the non-blank line (paragraph) that holds `offset`."""
-    return sum(1 for line in text[:offset].split("\n")[:-1] if line.strip()) + 1
 
 
 def _span(text: str, start: int, end: int) -> Span:

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 
-from claims import anchoring
+from claims import anchoring, paragraphs
 from claims.models import Quote
 
 
@@ -34,7 +34,7 @@ def place_quote(quote: Quote, pasted: str, *, prefix: str = "", suffix: str = ""
 def _store(quote: Quote, text: str, span: anchoring.Span) -> None:
     quote.start, quote.end, quote.exact = span.start, span.end, span.exact
     quote.prefix, quote.suffix = span.prefix, span.suffix
-    quote.locator = anchoring.paragraph_number(text, span.start)
+    quote.locator = paragraphs.paragraph_number(text, span.start)
 
 
 def reanchor(quote: Quote, text: str) -> Anchoring:

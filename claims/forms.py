@@ -424,6 +424,8 @@ class SourceChangeForm(PartialDateFormMixin, VersionedForm):
             "language",
             "published",
             "published_basis",
+            "licence",
+            "share_original",
             "text",
         ]
         widgets = {"text": forms.Textarea(attrs={"rows": 24, "cols": 100})}

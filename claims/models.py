@@ -164,6 +164,42 @@ class Original(models.Model):
         name = self.final_url or self.url or self.filename or self.get_kind_display()
         return f"{name} ({self.media_type}, {self.size} bytes)"
 
+    # What readers call each kind of document the registry takes in.
+    DOCUMENT_KINDS = {
+        "text/html": "HTML page",
+        "application/pdf": "PDF",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (
+            "Word document (DOCX)"
+        ),
+        "text/plain": "Plain text",
+    }
+
+    @property
+    def document_kind(self) -> str:
+        """The kind of document in words ("HTML page", "PDF"), else its media type."""
+        return self.DOCUMENT_KINDS.get(self.media_type, self.media_type)
+
+    # The file name extension of each media type the registry takes in.
+    EXTENSIONS = {
+        "text/html": ".html",
+        "application/pdf": ".pdf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+        "text/plain": ".txt",
+    }
+
+    @property
+    def content_type(self) -> str:
+        """The media type to serve it as, with the charset the server or browser declared
+        for it (a text's bytes are served as received, never re-encoded)."""
+        declared, _, params = self.declared_type.partition(";")
+        if declared.strip().lower() == self.media_type:
+            for param in params.split(";"):
+                name, _, value = param.strip().partition("=")
+                charset = value.strip().strip('"')
+                if name.lower() == "charset" and charset:
+                    return f"{self.media_type}; charset={charset}"
+        return self.media_type
+
 
 class Source(Versioned):
     class Kind(models.TextChoices):
@@ -219,6 +255,22 @@ class Source(Versioned):
         "extractor's output).",
     )
     text_sha256 = models.CharField(max_length=64, blank=True)
+    # What readers may take away: the text and its quotes are always shown (quotation),
+    # the archived original only where its licence lets the registry pass it on.
+    licence = models.CharField(
+        max_length=300,
+        blank=True,
+        validators=[one_line],
+        help_text="The terms the source is published under, as its publisher states them "
+        "(e.g. \u201cCC BY 4.0\u201d, \u201c\u00a9 Caucasus Watch, all rights reserved\u201d). "
+        "Shown on the public page; blank reads \u201cNot stated\u201d.",
+    )
+    share_original = models.BooleanField(
+        default=False,
+        help_text="Offer the archived original (the file or page as received) for download on "
+        "the public page. Tick only where the licence allows passing it on; the text and its "
+        "quotes are shown either way.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -257,6 +309,34 @@ class Source(Versioned):
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
+
+    @property
+    def text_provenance(self) -> str:
+        """How the text was made from its original, in words for readers (no file names or
+        offsets: those are the editors')."""
+        if self.origin_start is not None:
+            return (
+                "The article body as it stands in the original, unchanged; what surrounds "
+                "it there is left out."
+            )
+        if self.extractor == "plain text":
+            return "The original's text" + (
+                f", read as {self.extractor_version}." if self.extractor_version else "."
+            )
+        if self.extractor:
+            tool = f"{self.extractor} {self.extractor_version}".rstrip()
+            return f"Extracted from the original with {tool}."
+        return ""
+
+    @property
+    def original_filename(self) -> str:
+        """What its original downloads as: named after the source, not the file received."""
+        extension = Original.EXTENSIONS.get(self.original.media_type, ".bin")
+        return f"{self.slug}-original{extension}"
+
+    def paragraph_url(self, number: int) -> str:
+        """Paragraph `number` of the public page (the "para. N" of citations)."""
+        return f"{self.get_absolute_url()}#p{number}"
 
     @property
     def published_display(self) -> str:

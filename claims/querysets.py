@@ -64,6 +64,10 @@ class SourceQuerySet(models.QuerySet):
         """Annotate `is_public`: whether the source has a public page."""
         return self.annotate(is_public=_cited_publicly())
 
+    def sharing_original(self) -> SourceQuerySet:
+        """Sources whose archived original the public may download (their licence allows)."""
+        return self.filter(share_original=True, original__isnull=False)
+
     def with_origin(self) -> SourceQuerySet:
         """Join each source's original, without the original's bytes."""
         return self.select_related("original").defer("original__content")

@@ -5,33 +5,71 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from django.utils.html import format_html
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from claims import paragraphs
 from claims.models import Claim, Quote, Source
-
-
-class Mark(NamedTuple):
-    start: int
-    end: int
-    url: str
-    title: str
-    anchor: str
+from claims.paragraphs import Mark
 
 
 class MarkStyle(NamedTuple):
     """How a mark is written: its opening tag, the tag that continues it, its text."""
 
     open: str  # format string with anchor, url, title
-    continued: str  # opening tag of a piece after a crossing mark closed it (no id)
+    continued: str  # opening tag of a later piece (after a crossing mark or a paragraph break)
     text: str  # format string with url, title, text: the text inside the innermost mark
 
 
 PUBLIC_MARK = MarkStyle(
-    open='<mark id="{anchor}">',
-    continued='<mark class="continued">',
+    open='<mark id="{anchor}"{alt_attr}>',
+    continued='<mark class="continued{alt_class}">',
     text='<a href="{url}" title="{title}">{text}</a>',
 )
+
+# Every other quote in reading order takes the second shade, each piece of it alike, so
+# neighbouring quotes stand apart and a quote keeps its shade over a paragraph break.
+_ALT = {
+    False: {"alt_attr": "", "alt_class": ""},
+    True: {"alt_attr": ' class="alt"', "alt_class": " alt"},
+}
+
+
+def _attributes(marks: list[Mark]) -> dict[Mark, dict[str, str]]:
+    """Each mark's values for its style's format strings, escaped once (not per piece)."""
+    ordered = sorted(marks, key=lambda m: (m.start, -m.end, m.anchor))
+    return {
+        mark: {
+            "anchor": escape(mark.anchor),
+            "url": escape(mark.url),
+            "title": escape(mark.title),
+            **_ALT[n % 2 == 1],
+        }
+        for n, mark in enumerate(ordered)
+    }
+
+
+def _write(
+    text: str,
+    events: Iterable[paragraphs.Event],
+    style: MarkStyle,
+    attributes: dict[Mark, dict[str, str]],
+) -> str:
+    """The HTML of laid-out events (claims.paragraphs.layout): the text and every value in
+    the tags escaped (str.format on escaped values is what format_html does, a tenth as
+    slow for the thousands of pieces of a much-quoted source)."""
+    parts: list[str] = []
+    for event in events:
+        if isinstance(event, paragraphs.Text):
+            piece = escape(text[event.start : event.end])
+            inner = event.inner
+            parts.append(style.text.format(text=piece, **attributes[inner]) if inner else piece)
+        elif isinstance(event, paragraphs.Open):
+            template = style.open if event.first else style.continued
+            parts.append(template.format(**attributes[event.mark]))
+        else:
+            parts.append("</mark>" * event.count)
+    return "".join(parts)
 
 
 def highlight(text: str, marks: Iterable[Mark], style: MarkStyle = PUBLIC_MARK) -> SafeString:
@@ -42,52 +80,74 @@ def highlight(text: str, marks: Iterable[Mark], style: MarkStyle = PUBLIC_MARK) 
     other goes on in a "continued" mark. The text is linked to the innermost span's
     claim, so links never nest and every span keeps an element with its anchor.
     """
-    ordered = sorted(marks, key=lambda m: (m.start, -m.end, m.anchor))
-    bounds = sorted({0, len(text), *(m.start for m in ordered), *(m.end for m in ordered)})
-    starting: dict[int, list[Mark]] = {}
-    for mark in ordered:
-        if mark.end > mark.start:
-            starting.setdefault(mark.start, []).append(mark)
+    marks = list(marks)
+    (block,) = paragraphs.layout(text, marks, [(0, len(text))])
+    html = _write(text, block.events, style, _attributes(marks))
+    return mark_safe(html)  # noqa: S308 - escaped in _write
+
+
+PARAGRAPH = (
+    '<p class="{kind}" id="p{number}"><a class="para-number" href="#p{number}" '
+    'aria-label="Paragraph {number}">{number}</a> <span class="para-text">{text}</span></p>'
+)
+
+
+def numbered_text(text: str, marks: Iterable[Mark], style: MarkStyle = PUBLIC_MARK) -> SafeString:
+    """The text as numbered paragraphs (`<p id="pN">`, the numbers citations give), each
+    with its marks: a quote over a paragraph break is a mark in each paragraph, the first
+    with its anchor. The white space between paragraphs is kept, so nothing is lost."""
+    marks = list(marks)
+    attributes = _attributes(marks)
     parts: list[str] = []
-    stack: list[Mark] = []
-    for at, until in zip(bounds, bounds[1:] + [len(text)], strict=True):
-        ending = [i for i, mark in enumerate(stack) if mark.end == at]
-        if ending:
-            # Close down to the outermost span that ends here, then reopen the
-            # spans above it that go on.
-            reopen = [mark for mark in stack[ending[0] :] if mark.end != at]
-            parts.append("</mark>" * (len(stack) - ending[0]))
-            del stack[ending[0] :]
-            for mark in reopen:
-                parts.append(format_html(style.continued, url=mark.url, title=mark.title))
-                stack.append(mark)
-        for mark in starting.get(at, []):
+    follows_blank_line = True
+    for block in paragraphs.paragraph_blocks(text, marks):
+        if block.paragraph is None:
+            separator = text[block.start : block.end]
+            follows_blank_line = separator.count("\n") > 1
+            parts.append(escape(separator))
+        else:
+            # A line that follows a single line break (a PDF's wrapped lines, a list)
+            # sits close under the one before, as in the original.
             parts.append(
-                format_html(style.open, anchor=mark.anchor, url=mark.url, title=mark.title)
+                PARAGRAPH.format(
+                    kind="para" if follows_blank_line else "para para-line",
+                    number=block.paragraph.number,
+                    text=_write(text, block.events, style, attributes),  # escaped there
+                )
             )
-            stack.append(mark)
-        if at < until:
-            piece = text[at:until]
-            if stack:
-                inner = stack[-1]
-                parts.append(format_html(style.text, url=inner.url, title=inner.title, text=piece))
-            else:
-                parts.append(format_html("{}", piece))
-    parts.append("</mark>" * len(stack))
+            follows_blank_line = False
     return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
+
+
+def _citation_parts(source: Source, paragraph: int | None) -> list[tuple[str, str]]:
+    """A citation's parts as (text, link): only the paragraph links, to its place on the
+    source page."""
+    parts = [
+        (source.author, ""),
+        (f"\u201c{source.title}\u201d", ""),
+        (source.outlet, ""),
+        (source.published_display, ""),
+        (f"para. {paragraph}", source.paragraph_url(paragraph)) if paragraph else ("", ""),
+        (source.url, ""),
+    ]
+    return [(text, link) for text, link in parts if text]
 
 
 def source_citation(source: Source, paragraph: int | None = None) -> str:
     """Author, “Title”, outlet, date, paragraph and URL, as far as they are known."""
-    parts = [
-        source.author,
-        f"\u201c{source.title}\u201d",
-        source.outlet,
-        source.published_display,
-        f"para. {paragraph}" if paragraph else "",
-        source.url,
-    ]
-    return ", ".join(p for p in parts if p)
+    return ", ".join(text for text, _ in _citation_parts(source, paragraph))
+
+
+def linked_source_citation(source: Source, paragraph: int | None = None) -> SafeString:
+    """`source_citation` as HTML, its "para. N" a link to that paragraph of the source page."""
+    return format_html_join(
+        ", ",
+        "{}",
+        (
+            (format_html('<a href="{}">{}</a>', link, text) if link else text,)
+            for text, link in _citation_parts(source, paragraph)
+        ),
+    )
 
 
 def claim_citation(claim: Claim, permalink: str, quotes: Iterable[Quote]) -> str:

@@ -20,7 +20,7 @@ from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from claims import candidates, disagreements, extraction, fetching
+from claims import candidates, disagreements, extraction, fetching, paragraphs
 from claims.evidence import Anchoring, reanchor
 from claims.filters import parse_dated
 from claims.models import (
@@ -397,6 +397,13 @@ def set_source_text(
         quote.save(update_fields=["start", "end", "exact", "prefix", "suffix", "locator"])
     if report.moved:
         Claim.objects.filter(pk__in={q.claim_id for q in report.moved}).refresh_search_text()
+    # A quote still at its offsets is in another paragraph when a line break was added or
+    # taken out before it (an edit of the same length): its "para. N" follows the page.
+    numbered = paragraphs.split(text)
+    for quote in report.exact:
+        if (locator := paragraphs.number_at(numbered, quote.start)) != quote.locator:
+            quote.locator = locator
+            quote.save(update_fields=["locator"])
     return report
 
 

@@ -31,6 +31,11 @@ urlpatterns = [
     path("claims/<int:pk>/", views.ClaimDetailView.as_view(), name="claim-detail"),
     path("sources/", views.SourceListView.as_view(), name="source-list"),
     path("sources/<slug:slug>/", views.SourceDetailView.as_view(), name="source-detail"),
+    path(
+        "sources/<slug:slug>/original",
+        views.SourceOriginalView.as_view(),
+        name="source-original",
+    ),
     path("contradictions/", views.ContradictionListView.as_view(), name="contradiction-list"),
     path("links/", views.LinkGuideView.as_view(), name="link-guide"),
     path("topics/<slug:slug>/", views.TopicClaimListView.as_view(), name="topic-detail"),

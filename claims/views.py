@@ -8,10 +8,11 @@ from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.views.generic import DetailView, ListView, TemplateView
+from django.utils.http import content_disposition_header
+from django.views.generic import DetailView, ListView, TemplateView, View
 from django_filters.views import FilterView
 
-from claims import anchoring, exports, opendata, references, snippets, timeline
+from claims import anchoring, exports, opendata, paragraphs, references, snippets, timeline
 from claims.counts import (
     TTL,
     CachedCountPaginator,
@@ -23,10 +24,18 @@ from claims.counts import (
 )
 from claims.filters import ClaimFilter, ContradictionFilter, clean_query
 from claims.models import Claim, ClaimLink, Entity, RegistryState, Source, Topic
-from claims.rendering import Mark, claim_citation, highlight, source_citation
+from claims.rendering import (
+    Mark,
+    claim_citation,
+    linked_source_citation,
+    numbered_text,
+    source_citation,
+)
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
+# An archived original served for download: nothing in it may run, load or be framed.
+ORIGINAL_POLICY = "default-src 'none'; sandbox; frame-ancestors 'none'; form-action 'none'"
 
 # How a link reads from the claim at its far end.
 INVERSE = {
@@ -259,7 +268,8 @@ class ClaimDetailView(RegistryCachedPage, DetailView):
             quote.before, quote.after = anchoring.sentence_context(
                 quote.source.text, quote.start, quote.end
             )
-            quote.citation = source_citation(quote.source, quote.locator)
+            # "para. N" links to that paragraph of the source page.
+            quote.citation = linked_source_citation(quote.source, quote.locator)
         links = ClaimLink.objects.public().touching([claim]).with_sides().order_by("relation", "pk")
         groups: dict[str, list] = defaultdict(list)
         for link in links:
@@ -305,19 +315,37 @@ class SourceListView(RegistryCachedPage, ListView):
 
 
 class SourceDetailView(RegistryCachedPage, DetailView):
-    """The reading view: metadata, the text with published quotes marked, its claims."""
+    """The reading view: metadata, the text in numbered paragraphs with published quotes
+    marked, its claims, where other sources disagree, and where the text came from."""
 
     queryset = Source.objects.public().with_origin()
     template_name = "claims/source_detail.html"
 
     def get_context_data(self, **kwargs) -> dict:
         source = self.object
-        quotes = list(source.quotes.published().select_related("claim").order_by("start"))
+        quotes = list(
+            source.quotes.published()
+            .select_related("claim")
+            .defer("claim__search_text")
+            .order_by("start")
+        )
         marks = [
             Mark(q.start, q.end, q.claim.get_absolute_url(), q.claim.statement, f"q{q.pk}")
             for q in quotes
         ]
-        claims = Claim.objects.published().filter(pk__in={q.claim_id for q in quotes}).for_list()
+        # Where each claim is quoted: the paragraph numbers its citations give.
+        cited_in: dict[int, list[int]] = defaultdict(list)
+        for quote in quotes:
+            if quote.locator not in cited_in[quote.claim_id]:
+                cited_in[quote.claim_id].append(quote.locator)
+        claims = Claim.objects.published().filter(pk__in=cited_in.keys()).for_list()
+        # In the order of the text: by where each is first quoted (`cited_in` is in that order).
+        position = {pk: n for n, pk in enumerate(cited_in)}
+        claims = sorted(claims, key=lambda claim: position[claim.pk])
+        for claim in claims:
+            claim.paragraphs_here = [
+                (number, source.paragraph_url(number)) for number in cited_in[claim.pk]
+            ]
         contradictions = (
             ClaimLink.objects.public()
             .for_relation("contradicts")
@@ -334,13 +362,41 @@ class SourceDetailView(RegistryCachedPage, DetailView):
             )
             for other_source in {q.source for q in link.other.quotes.all()} - {source}:
                 by_source[other_source].append(link)
+        disagreements = sorted(by_source.items(), key=lambda item: item[0].title)
         return super().get_context_data(
-            text_html=highlight(source.text, marks),
+            text_html=numbered_text(source.text, marks),
+            paragraph_count=len(paragraphs.split(source.text)),
+            quote_count=len(quotes),
             claims=claims,
-            disagreements=sorted(by_source.items(), key=lambda item: item[0].title),
+            disagreements=disagreements,
+            disagreement_count=len({link.pk for _, links in disagreements for link in links}),
             citation=source_citation(source),
             **kwargs,
         )
+
+
+class SourceOriginalView(View):
+    """The archived original of a public source, byte for byte, as a download, where the
+    source's licence lets the registry pass it on (`Source.share_original`); else 404.
+
+    Never shown as a page of this site: an archived HTML page (or an SVG, or a PDF with
+    scripts) must not run as our origin, so it is an attachment, its type is not to be
+    sniffed, and the strictest sandbox applies if a browser renders it anyway.
+    """
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        source = get_object_or_404(
+            Source.objects.public().sharing_original().select_related("original"), slug=slug
+        )
+        original = source.original
+        response = HttpResponse(bytes(original.content), content_type=original.content_type)
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=source.original_filename
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        # Set here, so the site-wide policy middleware leaves it as it is.
+        response["Content-Security-Policy"] = ORIGINAL_POLICY
+        return response
 
 
 class LinkGuideView(TemplateView):

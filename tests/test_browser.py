@@ -19,7 +19,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Browser, Locator, Page, Playwright, expect, sync_playwright
 
-from claims.models import Claim, Topic
+from claims import paragraphs
+from claims.models import Claim, Quote, Source, Topic
 
 # Playwright's sync API runs an asyncio event loop in the main thread for as
 # long as the browser is open. Django sees that running loop and refuses ORM
@@ -234,7 +235,7 @@ def test_researcher_follows_a_contradiction_to_the_other_source(live_server, reg
     screenshot(page, "05-source.png")
 
 
-def sticking_out(page: Page) -> list[str]:
+def sticking_out(page: Page, width: int = NARROW) -> list[str]:
     """The outermost elements that reach past the right edge of the viewport."""
     return page.evaluate(
         """(limit) => {
@@ -249,7 +250,7 @@ def sticking_out(page: Page) -> list[str]:
                     return `<${el.tagName.toLowerCase()}${id}${cls}> right edge at ${right}px`;
                 });
         }""",
-        NARROW + OVERFLOW_TOLERANCE,
+        width + OVERFLOW_TOLERANCE,
     )
 
 
@@ -639,3 +640,91 @@ def test_the_data_page_fits_a_narrow_screen_and_its_feed_is_discoverable(
     narrow_page.goto(live_server.url + "/")
     narrow_page.get_by_role("contentinfo").get_by_role("link", name="Data & API").click()
     expect(narrow_page).to_have_url(live_server.url + "/data/")
+
+
+PHONE = 390  # px, a common phone
+
+
+def quoted_in_one_paragraph(min_paragraph: int = 8) -> tuple[Claim, Quote]:
+    """A published claim and a quote of it that lies in one paragraph deep in its source."""
+    quote = (
+        Quote.objects.published()
+        .filter(locator__gte=min_paragraph)
+        .exclude(exact__contains="\n")
+        .select_related("source", "claim")
+        .order_by("-locator", "pk")
+        .first()
+    )
+    assert quote is not None
+    return quote.claim, quote
+
+
+def test_reader_follows_a_para_citation_from_a_claim_to_its_paragraph(live_server, registry, page):
+    claim, quote = quoted_in_one_paragraph()
+    page.goto(live_server.url + claim.get_absolute_url())
+    caption = page.locator(f"#quote-{quote.pk} figcaption")
+    citation = caption.get_by_role("link", name=f"para. {quote.locator}", exact=True)
+    expect(citation).to_be_visible()
+    citation.click()
+    source_url = quote.source.get_absolute_url()
+    expect(page).to_have_url(f"{live_server.url}{source_url}#p{quote.locator}")
+    paragraph = page.locator(f"#p{quote.locator}")
+    expect(paragraph).to_be_in_viewport()
+    expect(paragraph).to_contain_text(quote.exact)
+    # Its number is in the margin, and the quote is marked inside it.
+    expect(paragraph.locator(".para-number")).to_have_text(str(quote.locator))
+    expect(paragraph.locator(f"mark#q{quote.pk}")).to_be_visible()
+    # The target paragraph stands out from the others.
+    assert effective_background(paragraph) != effective_background(page.locator("#p1"))
+
+
+def test_read_the_text_jumps_past_the_metadata_to_the_numbered_text(live_server, registry, page):
+    source = max(Source.objects.public(), key=lambda s: len(s.text))
+    page.goto(live_server.url + source.get_absolute_url())
+    expect(page.get_by_role("heading", level=1)).to_have_text(source.title)
+    read = page.get_by_role("link", name="Read the text")
+    expect(read).to_be_in_viewport()  # on arrival, without scrolling
+    page.screenshot(path=SCREENSHOTS / "source-desktop.png")
+    read.click()
+    expect(page).to_have_url(re.compile(r"#text$"))
+    expect(page.get_by_role("heading", name="The text", level=2)).to_be_in_viewport()
+    expect(page.locator("#p1")).to_be_in_viewport()
+    # Copying paragraphs takes their words, not the numbers in the margin.
+    copied = page.evaluate(
+        """() => {
+            const range = document.createRange();
+            range.setStartBefore(document.getElementById("p1"));
+            range.setEndAfter(document.getElementById("p2"));
+            const selection = window.getSelection();
+            selection.removeAllRanges();
+            selection.addRange(range);
+            return selection.toString();
+        }"""
+    )
+    first, second = (source.text[p.start : p.end] for p in paragraphs.split(source.text)[:2])
+    assert copied.split() == (first + " " + second).split()
+
+
+def test_the_source_page_fits_a_phone_without_horizontal_scrolling(live_server, registry, browser):
+    context = browser.new_context(
+        viewport={"width": PHONE, "height": 844}, is_mobile=True, device_scale_factor=2
+    )
+    phone = context.new_page()
+    phone.set_default_timeout(10_000)
+    try:
+        too_wide = {}
+        for source in Source.objects.public().order_by("slug"):
+            phone.goto(live_server.url + source.get_absolute_url())
+            expect(phone.get_by_role("heading", level=1)).to_be_visible()
+            width = phone.evaluate("document.documentElement.scrollWidth")
+            if width > PHONE + OVERFLOW_TOLERANCE:
+                too_wide[source.slug] = (width, sticking_out(phone, PHONE))
+        assert not too_wide, f"wider than {PHONE}px: {too_wide}"
+        claim, quote = quoted_in_one_paragraph()
+        phone.goto(f"{live_server.url}{quote.source.paragraph_url(quote.locator)}")
+        expect(phone.locator(f"#p{quote.locator}")).to_be_in_viewport()
+        phone.goto(live_server.url + quote.source.get_absolute_url())
+        expect(phone.get_by_role("link", name="Read the text")).to_be_in_viewport()
+        phone.screenshot(path=SCREENSHOTS / "source-phone.png")
+    finally:
+        context.close()

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 from hypothesis import given
 from hypothesis import strategies as st
 
-from claims.rendering import Mark, highlight
+from claims.rendering import Mark, highlight, numbered_text
 
 
 class Tree(HTMLParser):
@@ -86,9 +86,11 @@ def test_crossing_quotes_are_split_where_one_ends_and_no_text_is_lost_or_doubled
     assert not tree.links_nested
     assert tree.text == TEXT
     assert tree.inside["q1"] == "Shah Deniz. The stake"
-    # The second starts inside the first; its mark goes on after the first closes.
+    # The second starts inside the first; its mark goes on after the first closes, in the
+    # second quote's own shade.
     assert tree.inside["q2"] == "The stake"
-    continued = '<mark class="continued"><a href="/claims/q2/" title="claim q2">'
+    assert '<mark id="q2" class="alt">' in html
+    continued = '<mark class="continued alt"><a href="/claims/q2/" title="claim q2">'
     assert f"{continued} &lt;grew&gt; &amp; so" in html
 
 
@@ -112,3 +114,34 @@ def test_any_set_of_spans_gives_balanced_html_with_every_anchor_and_the_whole_te
         # Each anchor's element starts at its span and never runs past its end.
         assert text[m.start : m.end].startswith(tree.inside[m.anchor])
         assert tree.inside[m.anchor]
+
+
+def test_numbered_paragraphs_split_a_quote_over_a_break_and_keep_the_text():
+    text = "Lukoil holds 20% of <Shah Deniz>.\n\nThe stake grew & so did Socar's.\n"
+    quote = mark(text, "Deniz>.\n\nThe stake", "q1")
+    html = numbered_text(text, [quote])
+    tree = parse(html)
+    assert tree.balanced
+    assert not tree.links_nested
+    # Each paragraph is an element with its number; the quote is a mark in each.
+    assert tree.inside["p1"] == "1 Lukoil holds 20% of <Shah Deniz>."
+    assert tree.inside["p2"] == "2 The stake grew & so did Socar's."
+    assert tree.inside["q1"] == "Deniz>."
+    first, second = html.split("\n\n")
+    assert first.startswith('<p class="para" id="p1"><a class="para-number" href="#p1"')
+    assert '<mark id="q1"><a href="/claims/q1/" title="claim q1">Deniz&gt;.</a></mark>' in first
+    assert second.startswith('<p class="para" id="p2">')
+    assert '<mark class="continued"><a href="/claims/q1/" title="claim q1">The stake</a>' in second
+    # The numbers, then the paragraphs and the blank line between them: the whole text.
+    assert (
+        tree.text == "1 Lukoil holds 20% of <Shah Deniz>.\n\n2 The stake grew & so did Socar's.\n"
+    )
+
+
+def test_a_line_after_a_single_line_break_is_numbered_but_sits_close_under_the_last():
+    html = numbered_text("Title\nwrapped line\n\nNext paragraph", [])
+    assert [line.split(">")[0] for line in html.split("\n") if line] == [
+        '<p class="para" id="p1"',
+        '<p class="para para-line" id="p2"',
+        '<p class="para" id="p3"',
+    ]

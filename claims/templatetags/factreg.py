@@ -33,6 +33,12 @@ def or_not_stated(value: object) -> object:
     return value if value else format_html('<span class="muted">{}</span>', NOT_STATED)
 
 
+@register.filter
+def thousands(value: int) -> str:
+    """A whole number with thousands separated: 11,077."""
+    return f"{value:,}"
+
+
 def _params(context, *drop: str) -> QueryDict:
     """A copy of the request's query parameters without the keys in `drop`."""
     params: QueryDict = context["request"].GET.copy()
