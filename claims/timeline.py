@@ -800,7 +800,9 @@ def layout(
         f"M{x},{top - 3}V{top}M{x},{bottom}V{bottom + 3}" for x in ticks.months
     )
     chart.grid = "".join(f"M{x},{top}V{bottom}" for x in _spaced(ticks.years, 6))
-    chart.minor_grid = "".join(f"M{x},{top}V{bottom}" for x in _spaced(ticks.months, 12))
+    chart.minor_grid = "".join(
+        f"M{x},{top}V{bottom}" for x in _spaced(ticks.months, 12, avoid=ticks.years)
+    )
     gaps = [(piece.lo, piece.hi) for piece in scale.breaks]
     chart.axis = "".join(
         f"M{_r(a)},{y_}H{_r(b)}" for a, b in _between(left, right, gaps) for y_ in (top, bottom)
@@ -873,11 +875,12 @@ def _bar_across(x1: float, x2: float, y: float) -> str:
     return f"M{x1},{_r(y - 3)}V{_r(y + 3)}M{x1},{y}H{x2}M{x2},{_r(y - 3)}V{_r(y + 3)}"
 
 
-def _spaced(positions: list[float], gap: float) -> list[float]:
-    """The positions, dropping any closer than `gap` to the last one kept."""
+def _spaced(positions: list[float], gap: float, *, avoid: Sequence[float] = ()) -> list[float]:
+    """The positions, dropping any closer than `gap` to the last one kept or to one
+    of `avoid` (month lines next to a year's line)."""
     kept: list[float] = []
     for at in sorted(positions):
-        if not kept or at - kept[-1] >= gap:
+        if (not kept or at - kept[-1] >= gap) and all(abs(at - a) >= gap for a in avoid):
             kept.append(at)
     return kept
 
@@ -1026,7 +1029,9 @@ def layout_tall(
     chart.marks = "".join(f"M{left - 5},{y}H{left}" for y in ticks.years)
     chart.minor_marks = "".join(f"M{left - 3},{y}H{left}" for y in ticks.months)
     chart.grid = "".join(f"M{left},{y}H{right}" for y in _spaced(ticks.years, 6))
-    chart.minor_grid = "".join(f"M{left},{y}H{right}" for y in _spaced(ticks.months, 8))
+    chart.minor_grid = "".join(
+        f"M{left},{y}H{right}" for y in _spaced(ticks.months, 8, avoid=ticks.years)
+    )
     gaps = [(piece.lo, piece.hi) for piece in scale.breaks]
     chart.axis = "".join(f"M{_r(left)},{_r(a)}V{_r(b)}" for a, b in _between(top, bottom, gaps))
     for piece in scale.breaks:
