@@ -26,8 +26,8 @@ each year the height its fullest column needs (`TALL_PITCH` a claim).
 **Precision.** A claim known to the day is a filled circle at that day. One
 known only to the month or the year is a hollow circle on a bar, capped at both
 ends, that spans the whole month or year; claims of one lane that share a
-period share its bar, spread evenly along it (where on the bar says nothing
-about the date). In the tall chart, claims crowding one column are nudged
+period share its bar, side by side at its middle (their order on it says
+nothing about their dates). In the tall chart, claims crowding one column are nudged
 apart along the time axis, never out of their year.
 """
 
@@ -841,10 +841,14 @@ def _stack(spec: _LaneSpec, lane: int, scale: Scale, top: float) -> tuple[list, 
             x = (x1 + x2) / 2
             items.append((0, x - RADIUS, x + RADIUS, [(group[0], x)], None))
             continue
-        fit = max(1, int((x2 - x1) // (2 * RADIUS + GAP)))
-        for k in range(0, len(group), fit):
-            chunk = group[k : k + fit]
-            xs = [x1 + (j + 0.5) * (x2 - x1) / len(chunk) for j in range(len(chunk))]
+        # Side by side at the middle of the bar, in as few rows as fit on it.
+        pitch = 2 * RADIUS + GAP
+        rows = math.ceil(len(group) / max(1, int((x2 - x1) // pitch)))
+        per_row = math.ceil(len(group) / rows)
+        middle = (x1 + x2) / 2
+        for k in range(0, len(group), per_row):
+            chunk = group[k : k + per_row]
+            xs = [middle + (j - (len(chunk) - 1) / 2) * pitch for j in range(len(chunk))]
             lo, hi = min(x1, xs[0] - RADIUS), max(x2, xs[-1] + RADIUS)
             members = list(zip(chunk, xs, strict=True))
             items.append((rank[group[0].precision], lo, hi, members, (x1, x2)))
