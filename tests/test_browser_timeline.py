@@ -1,8 +1,8 @@
 """The timeline in a real browser, on the curated registry: counts that the claim list
 confirms, a legend and axis labels in view, and a phone screen without sideways scrolling.
 
-Uses the Playwright fixtures of tests/test_browser.py (Debian's chromium; skipped
-without it unless CI requires a browser).
+Uses the session's browser (tests/browser.py: Debian's chromium; skipped without it
+unless CI requires a browser) and its curated `registry`.
 """
 
 from __future__ import annotations
@@ -14,20 +14,13 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from claims.models import Claim
-from tests.test_browser import (  # noqa: F401 - fixtures, found by pytest by name
-    OVERFLOW_TOLERANCE,
-    SCREENSHOTS,
-    browser,
-    chromium_path,
-    playwright,
-    registry,
-)
+from tests.test_browser import OVERFLOW_TOLERANCE, SCREENSHOTS
 
 PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def desktop(browser: Browser) -> Iterator[Page]:  # noqa: F811 - the fixture above
+def desktop(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
@@ -36,7 +29,7 @@ def desktop(browser: Browser) -> Iterator[Page]:  # noqa: F811 - the fixture abo
 
 
 @pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:  # noqa: F811 - the fixture above
+def phone(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport=PHONE, is_mobile=True, device_scale_factor=2)
     page = context.new_page()
     page.set_default_timeout(10_000)
@@ -67,7 +60,7 @@ def no_sideways_scroll(page: Page) -> bool:
 
 def test_every_lane_count_is_the_count_the_claim_list_gives_behind_its_link(
     live_server,
-    registry,  # noqa: F811 - the fixture above
+    registry,
     desktop,
 ):
     page = desktop
@@ -126,7 +119,7 @@ def test_every_lane_count_is_the_count_the_claim_list_gives_behind_its_link(
 
 def test_on_a_phone_the_timeline_runs_down_the_page_without_sideways_scrolling(
     live_server,
-    registry,  # noqa: F811 - the fixture above
+    registry,
     phone,
 ):
     page = phone
