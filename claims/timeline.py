@@ -617,10 +617,10 @@ def _shift(date: dt.date, days: int) -> dt.date:
 
 
 def _span(point: Point) -> tuple[int, int]:
+    """The point's period as ordinals [first, after), at least a day long (the last
+    representable day has no day after it in `dt.date`)."""
     first, after = period(point.date, point.precision)
-    # The last representable day has no "day after": its period ends one past it.
-    end = after.toordinal() if after > first else first.toordinal() + 1
-    return first.toordinal(), max(end, first.toordinal() + 1)
+    return first.toordinal(), max(after.toordinal(), first.toordinal() + 1)
 
 
 def format_date(date: dt.date, precision: str) -> str:
@@ -710,7 +710,7 @@ def _summary(chart: Chart, points: list[Point]) -> None:
     chart.last_date = format_date(last.date, last.precision)
 
 
-def _dot(point: Point, x: float, y: float, r: float, hit: float, lane: int, spec) -> Dot:
+def _dot(point: Point, x: float, y: float, r: float, hit: float, lane: int, spec: _LaneSpec) -> Dot:
     precise = point.precision not in ("month", "year")
     return Dot(
         id=point.id,
@@ -825,7 +825,9 @@ def layout(
     return chart
 
 
-def _stack(spec: _LaneSpec, lane: int, scale: Scale, top: float) -> tuple[list, list, int]:
+def _stack(
+    spec: _LaneSpec, lane: int, scale: Scale, top: float
+) -> tuple[list[Dot], list[Bar], int]:
     """Place a lane's points in rows, each item in the first row where it overlaps nothing.
 
     An item is a day point, or up to as many month or year points of one period
