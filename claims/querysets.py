@@ -246,6 +246,10 @@ class ClaimQuerySet(models.QuerySet):
         """Only claims the public may see."""
         return self.filter(status="published")
 
+    def dated(self) -> ClaimQuerySet:
+        """Only claims with an event date."""
+        return self.filter(event_date__isnull=False)
+
     def number_first(self, number: int | None) -> ClaimQuerySet:
         """Claim `number` (if given) first, then as ordered (explicitly, for pagination)."""
         if number is None:

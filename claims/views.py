@@ -1,12 +1,20 @@
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import F, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.db.models import Count, F, Min, QuerySet
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.generic import DetailView, ListView, TemplateView, View
@@ -421,10 +429,14 @@ class ContradictionListView(RegistryCachedPage, PageSizeMixin, FilterView):
 
 
 class TimelineView(CleanQueryMixin, RegistryCachedPage, FilterView):
-    """Published claims on a time axis (server-rendered SVG), with the list's filters."""
+    """Published claims on a time axis (two server-rendered SVGs), with the list's filters.
+
+    A claim is drawn in the lane of each of its topics, so a lane counts what the
+    claim list counts for the same filters, that topic and a date.
+    """
 
     filterset_class = ClaimFilter
-    queryset = Claim.objects.published().filter(event_date__isnull=False).prefetch_related("topics")
+    queryset = Claim.objects.published().prefetch_related("topics")
     template_name = "claims/timeline.html"
     # The axis orders the claims by date whatever the sort says: no Sort control here.
     omit_fields = ("sort",)
@@ -432,45 +444,89 @@ class TimelineView(CleanQueryMixin, RegistryCachedPage, FilterView):
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(omit_fields=self.omit_fields, **kwargs)
         # FilterView leaves object_list empty when the filters are invalid.
-        claims = list(self.object_list[: timeline.MAX_POINTS])
+        matching = self.object_list
+        dated = matching.dated()
+        claims = list(dated[: timeline.MAX_POINTS])  # the newest: the filters sort them
+        summary = matching.order_by().aggregate(
+            total=Count("pk"), dated=Count("event_date"), first=Min("event_date")
+        )
+        truncated = summary["dated"] > len(claims)
+        ids = [c.pk for c in claims]
         links = (
             ClaimLink.objects.public()
-            .for_relation("contradicts")
-            .filter(from_claim__in=[c.pk for c in claims], to_claim__in=[c.pk for c in claims])
+            .for_relation(ClaimLink.Relation.CONTRADICTS)
+            .filter(from_claim__in=ids, to_claim__in=ids)
         )
-        topics = list(Topic.objects.public())
-        lanes = self.lane_topics(claims)
-        context["timeline"] = timeline.layout(
-            [
-                timeline.Point(
-                    id=c.pk,
-                    date=c.event_date,
-                    precision=c.event_date_precision,
-                    label=c.statement,
-                    topic=lanes[c.pk],
-                    url=c.get_absolute_url(),
-                )
-                for c in claims
-            ],
-            [timeline.Edge(link.from_claim_id, link.to_claim_id) for link in links],
-            [(t.slug, t.name) for t in topics],
+        topics = [(t.slug, t.name) for t in Topic.objects.public()]
+        date_from = self.dated_from(summary["first"])
+        points = [
+            timeline.Point(
+                id=c.pk,
+                date=c.event_date,
+                precision=c.event_date_precision,
+                label=c.statement,
+                topics=tuple(t.slug for t in c.topics.all()),
+                url=c.get_absolute_url(),
+            )
+            for c in claims
+        ]
+        edges = [timeline.Edge(link.from_claim_id, link.to_claim_id) for link in links]
+        lanes = {
+            "totals": self.lane_totals(dated) if truncated else None,
+            "urls": self.lane_urls([slug for slug, _ in topics], date_from),
+        }
+        context.update(
+            wide=timeline.layout(points, edges, topics, **lanes),
+            tall=timeline.layout_tall(points, edges, topics, **lanes),
+            timeline_claims=sorted(claims, key=lambda c: (c.event_date, c.pk)),
+            matching_count=summary["total"],
+            dated_count=summary["dated"],
+            undated_count=summary["total"] - summary["dated"],
+            truncated=truncated,
+            max_points=timeline.MAX_POINTS,
+            dated_from=date_from,
         )
-        context["timeline_claims"] = sorted(claims, key=lambda c: (c.event_date, c.pk))
         return context
 
-    def lane_topics(self, claims: list[Claim]) -> dict[int, str]:
-        """Each claim's lane: a topic the reader filtered on, else its least common topic."""
-        chosen = self.request.GET.getlist("topic")
-        counts: dict[str, int] = defaultdict(int)
-        for claim in claims:
-            for topic in claim.topics.all():
-                counts[topic.slug] += 1
-        lanes = {}
-        for claim in claims:
-            slugs = sorted(t.slug for t in claim.topics.all())
-            preferred = [s for s in slugs if s in chosen]
-            lanes[claim.pk] = (preferred or sorted(slugs, key=lambda s: (counts[s], s)) or [""])[0]
-        return lanes
+    def dated_from(self, first: dt.date | None) -> str:
+        """A `date_from` that keeps the claim list to dated claims ("" if a date filter does).
+
+        The year of the earliest matching date: every dated claim is on or after it.
+        """
+        bound = self.filterset.is_bound
+        cleaned = getattr(self.filterset.form, "cleaned_data", {}) if bound else {}
+        if first is None or cleaned.get("date_from") or cleaned.get("date_to"):
+            return ""
+        return f"{first.year:04d}"
+
+    def lane_urls(self, slugs: list[str], date_from: str) -> dict[str, str]:
+        """Each topic's link to the claim list: these filters, that topic, dated claims."""
+        params = QueryDict(mutable=True)
+        for key, values in self.filterset.data.lists():
+            if key not in ("page", "per_page"):
+                params.setlist(key, values)
+        if date_from:
+            params["date_from"] = date_from
+        base = reverse("claims:claim-list")
+        urls = {}
+        for slug in slugs:
+            query = params.copy()
+            if slug not in query.getlist("topic"):
+                query.appendlist("topic", slug)
+            urls[slug] = f"{base}?{query.urlencode()}"
+        return urls
+
+    def lane_totals(self, dated: QuerySet) -> dict[str, int]:
+        """Matching dated claims per topic slug ("" for untagged): only needed when the
+        timeline draws fewer claims than match, and cached like the list's facets."""
+        totals = {
+            row.slug: row.claim_count
+            for row in Facets(dated, generation=self.generation).rows(Topic)
+        }
+        totals[timeline.UNTAGGED] = cached_count(
+            dated.filter(topics__isnull=True), generation=self.generation
+        )
+        return totals
 
 
 class FilteredExportMixin:

@@ -11,6 +11,9 @@ from django.core.management import call_command
 
 from claims.models import Claim, Source
 
+# One Playwright driver and browser for every browser test module.
+pytest_plugins = ["tests.browser"]
+
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:

@@ -17,11 +17,6 @@ from playwright.sync_api import Browser
 from claims.models import Claim, ClaimLink, Entity, Source, Topic
 from tests import test_browser as base
 
-playwright = base.playwright
-chromium_path = base.chromium_path
-browser = base.browser
-registry = base.registry
-
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = {"serious", "critical"}
 PHONE = 390  # px, a common phone's width

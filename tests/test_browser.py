@@ -2,72 +2,29 @@
 
 Playwright's sync API drives Debian's chromium against pytest-django's live
 server, loaded with the real curated registry. Every step asserts on what is
-visible on screen and leaves a full-page screenshot in tests/screenshots/.
+visible on screen and leaves a full-page screenshot in tests/screenshots/. The
+browser (the `browser` fixture) and the curated registry (`registry`) come
+from tests/browser.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.core.management import call_command
-from playwright.sync_api import Browser, Locator, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from claims import paragraphs
 from claims.models import Claim, Quote, Source, Topic
 
-# Playwright's sync API runs an asyncio event loop in the main thread for as
-# long as the browser is open. Django sees that running loop and refuses ORM
-# calls from the same thread (SynchronousOnlyOperation), which would break the
-# data fixture and pytest-django's database flush at teardown. No coroutine
-# ever touches the ORM here, so the guard is switched off for this process.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 DATA = Path(__file__).resolve().parent / "data"
-MISSING_BROWSER = "Debian's chromium is not installed: apt-get install chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 NARROW = 360  # px, a small phone
 OVERFLOW_TOLERANCE = 2  # px, for sub-pixel rounding
-
-
-@pytest.fixture(scope="session")
-def chromium_path() -> str:
-    """Debian's chromium; skipped when missing, unless CI requires a browser."""
-    path = shutil.which("chromium")
-    if path is None:
-        if os.environ.get("FACTREG_REQUIRE_BROWSER") == "1":
-            pytest.fail(MISSING_BROWSER)
-        pytest.skip(MISSING_BROWSER)
-    return path
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright, chromium_path: str) -> Iterator[Browser]:
-    browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
 
 
 @pytest.fixture
@@ -88,13 +45,6 @@ def narrow_page(browser: Browser) -> Iterator[Page]:
     page.set_default_timeout(10_000)
     yield page
     context.close()
-
-
-@pytest.fixture
-def registry(transactional_db) -> None:
-    """The seeds and the curated registry, as `make db` loads them."""
-    call_command("import_seeds", verbosity=0)
-    call_command("load_fixtures", verbosity=0)
 
 
 def log_in(page: Page, server_url: str, path: str, username: str, password: str) -> None:

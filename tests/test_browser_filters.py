@@ -10,12 +10,8 @@ from playwright.sync_api import Browser, expect
 from claims.models import Claim, Topic
 from tests import test_browser as base
 
-# The browser fixtures of the main journey, shared by name (pytest looks them up here).
-playwright = base.playwright
-chromium_path = base.chromium_path
-browser = base.browser
+# The main journey's desktop page fixture, shared by name (pytest looks it up here).
 page = base.page
-registry = base.registry
 claim_rows = base.claim_rows
 screenshot = base.screenshot
 

@@ -1,0 +1,67 @@
+"""What the browser tests share: Debian's chromium driven by Playwright, and the
+curated registry they browse.
+
+Loaded as a plugin by tests/conftest.py, so that every browser test module uses
+one Playwright driver and one browser for the whole session (Playwright's sync
+API cannot run two drivers at once in one thread).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Browser, Playwright, sync_playwright
+
+# Playwright's sync API runs an asyncio event loop in the main thread for as
+# long as the browser is open. Django sees that running loop and refuses ORM
+# calls from the same thread (SynchronousOnlyOperation), which would break the
+# data fixture and pytest-django's database flush at teardown. No coroutine
+# ever touches the ORM here, so the guard is switched off for this process.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+MISSING_BROWSER = "Debian's chromium is not installed: apt-get install chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Debian's chromium; skipped when missing, unless CI requires a browser."""
+    path = shutil.which("chromium")
+    if path is None:
+        if os.environ.get("FACTREG_REQUIRE_BROWSER") == "1":
+            pytest.fail(MISSING_BROWSER)
+        pytest.skip(MISSING_BROWSER)
+    return path
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright, chromium_path: str) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def registry(transactional_db) -> None:
+    """The seeds and the curated registry, as `make db` loads them."""
+    call_command("import_seeds", verbosity=0)
+    call_command("load_fixtures", verbosity=0)
