@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import pages_bench as pb  # noqa: E402 - beside this file, not a package
+import pages_bench as pb  # beside this file, not a package
 
 SAMPLE = 200  # distinct claim pages and API claims in the mix
 

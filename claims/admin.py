@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from urllib.parse import urlencode
 
@@ -143,7 +144,7 @@ def describe_history(records: list) -> None:
         )
         newer.save_kind = kinds.get(newer.history_type, newer.history_type)
         newer.merged_into_newer = False
-    for newer, older in zip(records, records[1:], strict=False):
+    for newer, older in itertools.pairwise(records):
         same_save = (
             older.history_user_id == newer.history_user_id
             and (newer.history_date - older.history_date).total_seconds() < 2

@@ -152,7 +152,7 @@ class CompactSelectMultiple(forms.SelectMultiple):
             # `size` counts the rows of a <select>; a text box would read it as its width.
             own = {k: v for k, v in self.attrs.items() if k != "size"}
             box = forms.TextInput(attrs={**own, "placeholder": f"add a {noun}'s slug"})
-            return mark_safe(hidden + box.render(name, "", attrs, renderer))  # noqa: S308
+            return mark_safe(hidden + box.render(name, "", attrs, renderer))
         self.choices = [(field.prepare_value(row), field.label_from_instance(row)) for row in rows]
         return super().render(name, value, attrs, renderer)
 

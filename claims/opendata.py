@@ -67,4 +67,4 @@ def claim_linked_data(
         else None,
         retracted=claim.status == Claim.Status.RETRACTED,
     )
-    return mark_safe(linkeddata.script_json(data))  # noqa: S308 - <, > and & are escaped
+    return mark_safe(linkeddata.script_json(data))  # <, > and & are escaped

@@ -236,7 +236,7 @@ DATA = Path(__file__).resolve().parent / "data"
 class _PageHandler(BaseHTTPRequestHandler):
     """Serves tests/data/ on 127.0.0.1, plus a redirect and a typed-wrong page."""
 
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+    def do_GET(self) -> None:  # the name http.server calls
         if self.path.startswith("/moved"):
             self.send_response(302)
             self.send_header("Location", "/article.html")

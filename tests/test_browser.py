@@ -670,7 +670,7 @@ def test_the_source_page_fits_a_phone_without_horizontal_scrolling(live_server, 
             if width > PHONE + OVERFLOW_TOLERANCE:
                 too_wide[source.slug] = (width, sticking_out(phone, PHONE))
         assert not too_wide, f"wider than {PHONE}px: {too_wide}"
-        claim, quote = quoted_in_one_paragraph()
+        _claim, quote = quoted_in_one_paragraph()
         phone.goto(f"{live_server.url}{quote.source.paragraph_url(quote.locator)}")
         expect(phone.locator(f"#p{quote.locator}")).to_be_in_viewport()
         phone.goto(live_server.url + quote.source.get_absolute_url())

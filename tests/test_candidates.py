@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 
 import pytest
@@ -62,7 +63,7 @@ def test_candidates_rank_by_the_documented_score():
 def test_every_sentence_span_cuts_its_text_exactly_in_order(text):
     spans = sentences(text)
     assert spans == sorted(spans)
-    for (_, end), (next_start, _) in zip(spans, spans[1:], strict=False):
+    for (_, end), (next_start, _) in itertools.pairwise(spans):
         assert end <= next_start
     for candidate in candidates(text, ["Baku"]):
         assert text[candidate.start : candidate.end] == candidate.text

@@ -147,7 +147,7 @@ def test_a_claim_form_that_would_undo_a_newer_link_edit_is_refused(editors, rows
 
 
 def test_a_quote_added_meanwhile_survives_a_save_of_the_claim_form(editors, rows):
-    ann, bob = editors
+    _ann, bob = editors
     claim = rows["claim"]
     claim_url = reverse("admin:claims_claim_change", args=[claim.pk])
     form_b = admin_form_data(bob.get(claim_url))
@@ -202,7 +202,7 @@ def test_every_save_moves_the_version_on_by_one(rows):
 
 
 def test_a_save_that_loses_a_race_after_its_checks_is_refused_not_a_server_error(editors, rows):
-    ann, bob = editors
+    ann, _bob = editors
     claim, other = rows["claim"], Claim.objects.exclude(pk=rows["claim"].pk).get()
     url = reverse("admin:claims_claim_change", args=[claim.pk])
     form = admin_form_data(ann.get(url))

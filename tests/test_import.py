@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import shutil
 import tomllib
 from pathlib import Path
@@ -33,7 +34,7 @@ def test_the_file_that_joins_several_pieces_has_one_source_per_piece():
     pieces = [s for s in load_manifest(SEEDS) if s.seed_file.startswith("002_")]
     assert len(pieces) == 9
     assert [p.seed_start for p in pieces] == sorted(p.seed_start for p in pieces)
-    for before, after in zip(pieces, pieces[1:], strict=False):
+    for before, after in itertools.pairwise(pieces):
         assert before.seed_end <= after.seed_start
 
 

@@ -201,7 +201,7 @@ def test_an_html_original_is_an_attachment_in_the_strictest_sandbox(client, db):
     assert response["Content-Disposition"] == f'attachment; filename="{source.slug}-original.html"'
     assert response["X-Content-Type-Options"] == "nosniff"
     policy = dict(
-        (part.split() + [""])[:2] for part in response["Content-Security-Policy"].split(";")
+        ([*part.split(), ""])[:2] for part in response["Content-Security-Policy"].split(";")
     )
     assert policy["default-src"] == "'none'" and "sandbox" in policy
     page = client.get(source.get_absolute_url()).content.decode()

@@ -63,7 +63,7 @@ def _as_points(drawn) -> list[Point]:
 def test_the_scale_never_maps_a_later_date_left_of_an_earlier_one(drawn, probes):
     spans = _spans(_as_points(drawn))
     scale = timeline.time_scale(spans, 20, 940)
-    days = sorted(d.toordinal() for d in probes) + [scale.start, scale.end]
+    days = [*sorted(d.toordinal() for d in probes), scale.start, scale.end]
     positions = [scale(day) for day in sorted(days)]
     assert positions == sorted(positions)
     assert scale(scale.start) == pytest.approx(20) and scale(scale.end) == pytest.approx(940)
@@ -199,7 +199,7 @@ def test_every_point_lies_inside_the_plot_and_its_lane():
         for n, d in enumerate(dates)
     ]
     chart = timeline.layout(points, [], TOPICS)
-    left, top, right, bottom = chart.plot
+    left, _top, right, bottom = chart.plot
     for dot in chart.dots:
         assert left <= dot.x - dot.r and dot.x + dot.r <= right
         lane = chart.lanes[dot.lane]
@@ -465,7 +465,7 @@ def test_the_tall_chart_runs_down_in_columns_within_a_phone_width():
     points += [_point(100 + n, dt.date(2021, 1, 1), precision="year") for n in range(5)]
     points += [_point(200, dt.date(1991, 5, 1), topics=["media"])]
     chart = timeline.layout_tall(points, [], TOPICS)
-    left, top, right, bottom = chart.plot
+    _left, top, right, bottom = chart.plot
     assert right <= chart.width == timeline.TALL_WIDTH
     for dot in chart.dots:
         lane = chart.lanes[dot.lane]

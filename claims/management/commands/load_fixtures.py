@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true")
         parser.add_argument("--dir", default=str(settings.BASE_DIR / "fixtures"))
 
-    def handle(self, *args, force: bool, dir: str, **options) -> None:  # noqa: A002
+    def handle(self, *args, force: bool, dir: str, **options) -> None:
         files = sorted(str(p) for p in Path(dir).glob("*.json"))
         if not files:
             raise CommandError(f"No fixtures (*.json) in {dir}.")

@@ -140,7 +140,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
 
-    def handle(self, *args, json: bool = False, **options) -> None:  # noqa: A002
+    def handle(self, *args, json: bool = False, **options) -> None:
         report = build_report()
         if json:
             self.stdout.write(_dumps(report))
