@@ -8,7 +8,7 @@ from typing import NamedTuple
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from claims.models import Claim, Quote, Source
+from claims.models import Source
 
 
 class Mark(NamedTuple):
@@ -88,11 +88,3 @@ def source_citation(source: Source, paragraph: int | None = None) -> str:
         source.url,
     ]
     return ", ".join(p for p in parts if p)
-
-
-def claim_citation(claim: Claim, permalink: str, quotes: Iterable[Quote]) -> str:
-    """A ready citation of a claim and the sources behind it."""
-    when = f" ({claim.event_date_display})" if claim.event_date_display else ""
-    sources = "; ".join(source_citation(q.source, q.locator) for q in quotes)
-    evidence = f" Evidence: {sources}." if sources else ""
-    return f"factreg, claim #{claim.pk}: \u201c{claim.statement}\u201d{when}.{evidence} {permalink}"
