@@ -313,6 +313,14 @@ def claim_csl_item(ref: ClaimReference) -> dict:
     return item
 
 
+# A date's parts on one line (`[[2026, 3, 5]]`), not one number a line, for people reading it.
+# Only after the key itself: inside a JSON string its quotes would be escaped.
+_DATE_PARTS = re.compile(r'"date-parts": \[\s*\[\s*(\d+(?:,\s*\d+)*)\s*\]\s*\]')
+
+
 def claim_csl_json(ref: ClaimReference) -> str:
     """The claim's CSL-JSON (an array of one item), as reference managers import it."""
-    return csl_dumps([claim_csl_item(ref)])
+    return _DATE_PARTS.sub(
+        lambda m: '"date-parts": [[' + ", ".join(m.group(1).replace(",", " ").split()) + "]]",
+        csl_dumps([claim_csl_item(ref)]),
+    )

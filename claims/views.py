@@ -122,16 +122,24 @@ class CitablePage(RegistryCachedPage):
             accessed=timezone.localdate(),
             retracted=retracted,
         )
-        formats = [
-            ("cite-text", "Plain text", references.claim_text(ref)),
-            ("cite-bibtex", "BibTeX", references.claim_bibtex(ref)),
-            ("cite-csl", "CSL-JSON (Zotero, Mendeley, citeproc)", references.claim_csl_json(ref)),
-        ]
+        text = references.claim_text(ref)
         return {
             "reference": ref,
-            # Each in a read-only text box as tall as its lines (the plain text wraps).
+            # (id, label, text, rows, wraps): the plain text wraps, the code formats keep
+            # their lines and scroll inside their box on a narrow screen.
             "cite_formats": [
-                (key, label, text, max(3, text.count("\n") + 1)) for key, label, text in formats
+                ("cite-text", "Plain text", text, 2 + len(text) // 90, True),
+                *(
+                    (key, label, code, code.count("\n") + 1, False)
+                    for key, label, code in (
+                        ("cite-bibtex", "BibTeX", references.claim_bibtex(ref)),
+                        (
+                            "cite-csl",
+                            "CSL-JSON (Zotero, Mendeley)",
+                            references.claim_csl_json(ref),
+                        ),
+                    )
+                ),
             ],
         }
 

@@ -434,6 +434,12 @@ def test_csl_json_is_one_webpage_item_with_issued_and_accessed_dates():
     }
 
 
+def test_csl_json_keeps_a_statement_that_looks_like_its_own_dates():
+    statement = '"date-parts": [[1,  2]] and [[3, 4]]'
+    (item,) = json.loads(references.claim_csl_json(reference(statement=statement)))
+    assert item["title"] == statement
+
+
 def test_a_reference_without_a_version_cites_the_page_undated():
     ref = reference(version=None, published=None, url="https://f.example/claims/12/")
     assert references.claim_text(ref) == (
