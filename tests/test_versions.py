@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from claims import references, services
 from claims.models import Claim, ClaimLink, ClaimRevision, ClaimVersion
-from tests.factories import admin_form_data, make_claim, make_link
+from tests.factories import admin_form_data, make_claim, make_link, make_quote
 from tests.test_workflow import ARTICLE, edit_claim, logged_in, world  # noqa: F401 - fixture
 
 OLD = "Lukoil holds a fifth of Shah Deniz."
@@ -178,6 +178,22 @@ def test_linking_and_unlinking_two_published_claims_versions_both(cited, django_
     assert logged_in(admin).post(delete, {"post": "yes"}).status_code == 302  # only admins delete
     for claim in (public, other):
         assert ClaimVersion.objects.get(claim=claim, number=3).content["links"] == []
+
+
+def test_repointing_a_link_on_the_claim_form_versions_the_partner_it_left(cited):
+    public, other = cited["public"], cited["other"]
+    third = make_claim("Baku and Moscow signed a declaration.", topics=[cited["energy"]])
+    make_quote(third, cited["source"], "Baku and Moscow signed")
+    third = publish(third, cited["reviewer_user"])
+    make_link(public, other, ClaimLink.Relation.SUPPORTS)
+    services.record_public_version(claim=public)
+    url = reverse("admin:claims_claim_change", args=[public.pk])
+    data = admin_form_data(cited["reviewer"].get(url))
+    data |= {"links_out-0-to_claim": str(third.pk), "change_reason": "The other declaration."}
+    assert cited["reviewer"].post(url, data).status_code == 302
+    assert ClaimVersion.objects.filter(claim=other).latest("number").content["links"] == []
+    (link,) = ClaimVersion.objects.filter(claim=third).latest("number").content["links"]
+    assert (link["claim"], link["direction"]) == (public.pk, "incoming")
 
 
 def test_a_linked_claims_new_statement_and_publication_version_its_partner(cited):
