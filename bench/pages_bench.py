@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SEED = 20261130
-GENERATOR_VERSION = 1  # raise when the generated registry changes, so --reuse regenerates
+GENERATOR_VERSION = 2  # raise when the generated registry changes, so --reuse regenerates
 VOCABULARY_SIZE = 3000
 TOPICS = [
     "Energy",
@@ -217,6 +217,7 @@ def generate(size: int) -> dict:
     from django.utils import timezone
     from django.utils.text import slugify
 
+    from claims import services
     from claims.models import Attribution, Claim, ClaimLink, Entity, Quote, Source, Topic
 
     rng = random.Random(SEED)
@@ -391,6 +392,11 @@ def generate(size: int) -> dict:
         Claim.objects.refresh_search_text()
     timings["search_text_s"] = time.perf_counter() - mark
     log(f"search text refreshed in {timings['search_text_s']:.1f} s")
+    mark = time.perf_counter()
+    # Version 1 of every public claim, as the migration gives an existing registry.
+    made = services.backfill_versions()
+    timings["versions_s"] = time.perf_counter() - mark
+    log(f"{made:,} claim versions made in {timings['versions_s']:.1f} s")
     if sqlite:
         timings["fts_s"] = ensure_fts()
         with connection.cursor() as cursor:
@@ -544,6 +550,7 @@ def choose_pages() -> list[tuple[str, str, tuple]]:
         ("claim list, search", f"/claims/?{q}", SEARCH),
         ("claim list, last page", f"/claims/?page={last_page}", LIST),
         ("claim page", f"/claims/{claim.pk}/", CLAIM),
+        ("claim version page", f"/claims/{claim.pk}/v/1/", CLAIM),
         ("source list", "/sources/", PLAIN_LIST),
         ("source page", f"/sources/{source.slug}/", NONE),
         ("contradictions", "/contradictions/", PLAIN_LIST),

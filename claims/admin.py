@@ -759,6 +759,13 @@ def link_is_public_for(request: HttpRequest, *claims: Claim) -> bool:
     return all(held_for_review(request, claim) for claim in claims)
 
 
+def record_versions(claim_ids: Iterable[int]) -> None:
+    """New public versions for these claims where their pages changed (the service decides)."""
+    ids = sorted(set(claim_ids))
+    if ids:
+        services.record_public_version(claim=ids[0], also=ids[1:])
+
+
 def held_for_review(request: HttpRequest, claim: Claim | None) -> bool:
     """Whether the user's change to `claim` must wait for a reviewer (see services)."""
     return services.held_for_review(user=request.user, claim=claim)
@@ -798,6 +805,16 @@ class ClaimLinkInline(HeldInline, admin.TabularInline):
     formfield_overrides = HELD_ID_FIELDS
     verbose_name = "link to another claim"
     verbose_name_plural = "links to other claims"
+
+
+def unlinked_claims(formset) -> set[int]:
+    """The claims a links formset may unlink: the far ends that deleted or changed rows had."""
+    # The form's instance already holds the new values; `initial` has the stored ones.
+    return {
+        form.initial["to_claim"]
+        for form in formset.initial_forms
+        if form.initial.get("to_claim") and (form in formset.deleted_forms or form.has_changed())
+    }
 
 
 class PeriodCheckFilter(admin.SimpleListFilter):
@@ -1147,6 +1164,11 @@ class ClaimAdmin(HistoryAdmin):
             return  # nothing is applied until a reviewer approves
         super().save_related(request, form, formsets, change)
         Claim.objects.filter(pk=form.instance.pk).refresh_search_text()
+        # A reviewer's direct change to a public claim (its fields, claimants, quotes or
+        # links) is a new public version; the far ends of removed links change too.
+        services.record_public_version(
+            claim=form.instance, also=getattr(request, "_unlinked_claims", ())
+        )
 
     def construct_change_message(
         self, request: HttpRequest, form, formsets, add: bool = False
@@ -1168,6 +1190,8 @@ class ClaimAdmin(HistoryAdmin):
         return super().response_change(request, obj)
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        if formset.model is ClaimLink:
+            request._unlinked_claims = unlinked_claims(formset)
         for instance in formset.save(commit=False):
             if isinstance(instance, ClaimLink) and instance.created_by_id is None:
                 instance.created_by = request.user
@@ -1384,15 +1408,18 @@ class QuoteAdmin(HistoryAdmin):
         super().save_model(request, obj, form, change)
         claims = {obj.claim_id, *([form.initial["claim"]] if form.initial.get("claim") else [])}
         Claim.objects.filter(pk__in=claims).refresh_search_text()
+        record_versions(claims)
 
     def delete_model(self, request: HttpRequest, obj: Quote) -> None:
         super().delete_model(request, obj)
         Claim.objects.filter(pk=obj.claim_id).refresh_search_text()
+        record_versions([obj.claim_id])
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         claims = list(queryset.values_list("claim_id", flat=True))
         super().delete_queryset(request, queryset)
         Claim.objects.filter(pk__in=claims).refresh_search_text()
+        record_versions(claims)
 
     @admin.display(description="passage")
     def short_exact(self, obj: Quote) -> str:
@@ -1523,3 +1550,19 @@ class ClaimLinkAdmin(HistoryAdmin):
             services.confirm_link_periods(
                 link=obj, note=form.cleaned_data["period_note"], user=request.user
             )
+        # Both ends list the link (and the ends it had before, if it was re-pointed).
+        record_versions(
+            [obj.from_claim_id, obj.to_claim_id]
+            + [form.initial[end] for end in ("from_claim", "to_claim") if form.initial.get(end)]
+        )
+
+    def delete_model(self, request: HttpRequest, obj: ClaimLink) -> None:
+        super().delete_model(request, obj)
+        record_versions([obj.from_claim_id, obj.to_claim_id])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        ends = [
+            end for pair in queryset.values_list("from_claim_id", "to_claim_id") for end in pair
+        ]
+        super().delete_queryset(request, queryset)
+        record_versions(ends)

@@ -58,10 +58,18 @@ def quote_json(quote: Quote, request: HttpRequest) -> dict:
 
 
 def claim_json(claim: Claim, links: list[dict], request: HttpRequest) -> dict:
-    """A claim with its quotes, sources, topics, entities and links."""
+    """A claim with its quotes, sources, topics, entities and links, and the number and
+    page of its newest public version (`with_version_number()`; null if it has none)."""
+    version = getattr(claim, "version_number", None)
     return {
         "id": claim.pk,
         "url": request.build_absolute_uri(claim.get_absolute_url()),
+        "version": version,
+        "version_url": request.build_absolute_uri(
+            reverse("claims:claim-version", args=[claim.pk, version])
+        )
+        if version
+        else None,
         "api_url": request.build_absolute_uri(reverse("claims:api-claim", args=[claim.pk])),
         "statement": claim.statement,
         "status": claim.status,
@@ -125,7 +133,7 @@ class ClaimListApiView(PageSizeMixin, FilterMixin, View):
     """GET /api/claims/: the claim list's filters and pagination, as JSON."""
 
     filterset_class = ClaimFilter
-    queryset = Claim.objects.published().with_evidence()
+    queryset = Claim.objects.published().with_evidence().with_version_number()
 
     def get_queryset(self):
         return self.queryset.all()
@@ -170,7 +178,7 @@ class ClaimListApiView(PageSizeMixin, FilterMixin, View):
 class ClaimApiView(View):
     """GET /api/claims/<id>/: one published claim."""
 
-    queryset = Claim.objects.published().with_evidence()
+    queryset = Claim.objects.published().with_evidence().with_version_number()
 
     def get(self, request: HttpRequest, pk: int) -> JsonResponse:
         claim = self.queryset.filter(pk=pk).first()

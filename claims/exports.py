@@ -79,6 +79,9 @@ HEADER = [
     "event_date_start",
     "event_date_end",
     *(column for column, _, _ in LINK_COLUMNS[2:]),
+    # Issue 14, part 5: the public version the row cites, and its permanent page.
+    "claim_version",
+    "version_url",
 ]
 CLAIMS_PER_CHUNK = 1000
 FIRST_CHUNK = 100  # a small first chunk: the download starts at once (0.3 s with 1,000)
@@ -199,6 +202,9 @@ def _citation_chunks(
 ) -> Iterator[str]:
     stamp = exported_at.isoformat(timespec="seconds")
     claim_url = base_url + reverse("claims:claim-detail", args=[0]).replace("/0/", "/{}/")
+    version_url = base_url + reverse("claims:claim-version", args=[0, 1]).replace(
+        "/0/v/1/", "/{}/v/{}/"
+    )
     source_url = base_url + reverse("claims:source-detail", args=["slug"]).replace("/slug/", "/{}/")
     cells = _CellWriter()
     source_cells: dict[int, str] = {}
@@ -242,6 +248,7 @@ def _citation_chunks(
             as_of_end_precision,
             measure,
             place,
+            version,
         ) in chunk:
             if claim_id not in quotes:
                 continue  # a row is a quote: a claim without one has none
@@ -270,6 +277,9 @@ def _citation_chunks(
                     escape_text(place or ""),
                     *partial_date_span(event_date, event_precision),
                     *(_ids(linked[column][claim_id]) for column, _, _ in LINK_COLUMNS[2:]),
+                    # Blank for a claim without versions (a draft, in the editors' export).
+                    str(version) if version else "",
+                    version_url.format(claim_id, version) if version else "",
                 ]
             )
             found = quotes[claim_id]

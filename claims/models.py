@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 from claims.querysets import (
     ClaimLinkQuerySet,
     ClaimQuerySet,
+    ClaimVersionQuerySet,
     EntityQuerySet,
     OriginalQuerySet,
     QuoteQuerySet,
@@ -63,6 +64,15 @@ def partial_date_span(value: dt.date | str | None, precision: str) -> tuple[str,
         month = int(text[5:7])
         return f"{text}-01", f"{text}-{calendar.monthrange(year, month)[1]:02d}"
     return text, text
+
+
+def period_display(start: str, end: str) -> str:
+    """A period from its partial-date ends: `2023–2025`, `since 2023`, `until 2020-05`."""
+    if start and end:
+        return start if start == end else f"{start}\u2013{end}"
+    if start:
+        return f"since {start}"
+    return f"until {end}" if end else ""
 
 
 class StaleEdit(Exception):
@@ -652,12 +662,7 @@ class Claim(Versioned):
     @property
     def as_of_display(self) -> str:
         """The period the claim holds for, e.g. `2023–2025`, `since 2023`, `until 2020-05`."""
-        start, end = self.as_of_start_display, self.as_of_end_display
-        if start and end:
-            return start if start == end else f"{start}\u2013{end}"
-        if start:
-            return f"since {start}"
-        return f"until {end}" if end else ""
+        return period_display(self.as_of_start_display, self.as_of_end_display)
 
     def clean(self) -> None:
         super().clean()
@@ -883,6 +888,56 @@ class ClaimRevision(models.Model):
 
     def __str__(self) -> str:
         return f"Change to claim #{self.claim_id} ({self.get_status_display()})"
+
+
+class ClaimVersion(models.Model):
+    """A numbered public version of a claim: what its page showed, frozen, so it can be cited.
+
+    Derived data, written only by `services.record_public_version` (and the
+    backfill): version 1 when the claim is first published, a new one whenever
+    what the public sees of it changes (an approved revision, a quote or link
+    change, a retraction). `content` holds the snapshot (see claims/versions.py);
+    `status` and `statement` are copied out of it so lists need not read the JSON.
+    """
+
+    # No index of its own: the unique (claim, number) index serves every lookup by claim.
+    claim = models.ForeignKey(
+        Claim, on_delete=models.PROTECT, related_name="public_versions", db_index=False
+    )
+    number = models.PositiveIntegerField()
+    published_at = models.DateTimeField(help_text="When this version became public.")
+    status = models.CharField(max_length=10, choices=Claim.Status)
+    statement = models.TextField()
+    content = models.JSONField(help_text="Everything the claim page showed, as it showed it.")
+
+    objects = ClaimVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "number"], name="claimversion_unique_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="claimversion_number_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=["published", "retracted"]),
+                name="claimversion_status_public",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.claim_id} version {self.number}"
+
+    def save(self, *args, **kwargs) -> None:
+        # A cited version never changes: only new rows are written.
+        if not self._state.adding:
+            raise ValueError("A claim version is immutable; record a new one instead.")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:claim-version", args=[self.claim_id, self.number])
+
+    @property
+    def is_retracted(self) -> bool:
+        return self.status == Claim.Status.RETRACTED
 
 
 class Quote(Versioned):

@@ -4,6 +4,9 @@ Types follow the mappings Zotero reads: academic → article-journal / JOUR /
 @article; news and op-eds → article-newspaper / NEWS / @article; analysis →
 report / RPRT / @techreport. Dates keep their real precision, and unknown
 metadata is left out rather than guessed.
+
+A claim is cited by its numbered version (`ClaimReference`): plain text, a
+BibTeX @misc and a CSL-JSON webpage item, written by the same encoders.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import quote
 
 import bibtexparser
@@ -73,7 +77,12 @@ def csl_item(source: Source, base_url: str) -> dict:
 
 def to_csl_json(sources: Iterable[Source], base_url: str) -> str:
     """CSL-JSON: a JSON array of items."""
-    return json.dumps([csl_item(s, base_url) for s in sources], ensure_ascii=False, indent=2)
+    return csl_dumps(csl_item(s, base_url) for s in sources)
+
+
+def csl_dumps(items: Iterable[dict]) -> str:
+    """CSL-JSON text: a JSON array of the items, non-ASCII kept as it is."""
+    return json.dumps(list(items), ensure_ascii=False, indent=2)
 
 
 # Line breaks of every kind: a newline inside a RIS value would start a new tag line.
@@ -195,11 +204,123 @@ def bibtex_entry(source: Source, base_url: str) -> model.Entry:
 
 def to_bibtex(sources: Iterable[Source], base_url: str) -> str:
     """BibTeX text with special characters escaped and months as macros (jan … dec)."""
-    library = bibtexparser.Library([bibtex_entry(s, base_url) for s in sources])
+    return write_bibtex(bibtex_entry(s, base_url) for s in sources)
+
+
+def write_bibtex(entries: Iterable[model.Entry]) -> str:
+    """BibTeX text of the entries: text fields LaTeX-escaped, titles brace-protected,
+    months as macros (jan … dec)."""
     return bibtexparser.write_string(
-        library,
+        bibtexparser.Library(list(entries)),
         prepend_middleware=[
             _TextEncoding(),
             middlewares.MonthAbbreviationMiddleware(),
         ],
+    )
+
+
+# --- Citing a claim, by its numbered version ----------------------------------------
+
+
+SITE = "factreg"
+
+
+@dataclass(frozen=True)
+class ClaimReference:
+    """What a citation of one public version of a claim says."""
+
+    claim_id: int
+    statement: str
+    url: str  # the version's own permanent address
+    version: int | None  # None for a claim without versions yet (then `url` is its page)
+    published: dt.date | None  # the day the version became public
+    accessed: dt.date
+    retracted: bool = False
+
+    @property
+    def key(self) -> str:
+        """A citation key: `factreg-claim-12-v3`."""
+        return f"{SITE}-claim-{self.claim_id}" + (f"-v{self.version}" if self.version else "")
+
+    @property
+    def label(self) -> str:
+        """`claim #12, version 3` (`, retracted` for a retraction's version)."""
+        version = f", version {self.version}" if self.version else ""
+        return f"claim #{self.claim_id}{version}" + (", retracted" if self.retracted else "")
+
+
+def long_date(day: dt.date) -> str:
+    """`5 March 2026`."""
+    return f"{day.day} {day.strftime('%B')} {day.year}"
+
+
+def claim_text(ref: ClaimReference) -> str:
+    """A plain-text citation:
+    `“Statement.” factreg, claim #12, version 3, 5 March 2026. URL (accessed 7 March 2026).`"""
+    dated = f", {long_date(ref.published)}" if ref.published else ""
+    return (
+        f"\u201c{one_line(ref.statement)}\u201d {SITE}, {ref.label}{dated}. "
+        f"{ref.url} (accessed {long_date(ref.accessed)})."
+    )
+
+
+def claim_bibtex_entry(ref: ClaimReference) -> model.Entry:
+    """A BibTeX @misc entry (biblatex reads `date`, `version` and `urldate` too)."""
+    fields = [
+        model.Field("title", ref.statement),
+        model.Field("organization", SITE),
+        model.Field("howpublished", f"{SITE}, {ref.label}"),
+    ]
+    if ref.published is not None:
+        fields += [
+            model.Field("year", str(ref.published.year)),
+            model.Field("month", ref.published.month),
+            model.Field("date", ref.published.isoformat()),
+        ]
+    if ref.version:
+        fields.append(model.Field("version", str(ref.version)))
+    fields += [
+        model.Field("url", safe_url(ref.url)),
+        model.Field("urldate", ref.accessed.isoformat()),
+        model.Field("note", f"Accessed {ref.accessed.isoformat()}"),
+    ]
+    return model.Entry("misc", ref.key, fields)
+
+
+def claim_bibtex(ref: ClaimReference) -> str:
+    """The claim's BibTeX entry as text."""
+    return write_bibtex([claim_bibtex_entry(ref)])
+
+
+def claim_csl_item(ref: ClaimReference) -> dict:
+    """A CSL-JSON item: a `webpage` in the container `factreg`."""
+    item: dict = {
+        "id": ref.key,
+        "type": "webpage",
+        "title": ref.statement,
+        "container-title": SITE,
+        "URL": ref.url,
+        "accessed": {"date-parts": [[ref.accessed.year, ref.accessed.month, ref.accessed.day]]},
+        "note": ref.label[0].upper() + ref.label[1:],
+    }
+    if ref.version:
+        item["version"] = str(ref.version)
+    if ref.published is not None:
+        day = ref.published
+        item["issued"] = {"date-parts": [[day.year, day.month, day.day]]}
+    if ref.retracted:
+        item["status"] = "retracted"
+    return item
+
+
+# A date's parts on one line (`[[2026, 3, 5]]`), not one number a line, for people reading it.
+# Only after the key itself: inside a JSON string its quotes would be escaped.
+_DATE_PARTS = re.compile(r'"date-parts": \[\s*\[\s*(\d+(?:,\s*\d+)*)\s*\]\s*\]')
+
+
+def claim_csl_json(ref: ClaimReference) -> str:
+    """The claim's CSL-JSON (an array of one item), as reference managers import it."""
+    return _DATE_PARTS.sub(
+        lambda m: '"date-parts": [[' + ", ".join(m.group(1).replace(",", " ").split()) + "]]",
+        csl_dumps([claim_csl_item(ref)]),
     )

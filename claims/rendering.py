@@ -9,7 +9,7 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from claims import paragraphs
-from claims.models import Claim, Quote, Source
+from claims.models import Source
 from claims.paragraphs import Mark
 
 
@@ -148,11 +148,3 @@ def linked_source_citation(source: Source, paragraph: int | None = None) -> Safe
             for text, link in _citation_parts(source, paragraph)
         ),
     )
-
-
-def claim_citation(claim: Claim, permalink: str, quotes: Iterable[Quote]) -> str:
-    """A ready citation of a claim and the sources behind it."""
-    when = f" ({claim.event_date_display})" if claim.event_date_display else ""
-    sources = "; ".join(source_citation(q.source, q.locator) for q in quotes)
-    evidence = f" Evidence: {sources}." if sources else ""
-    return f"factreg, claim #{claim.pk}: \u201c{claim.statement}\u201d{when}.{evidence} {permalink}"

@@ -20,7 +20,7 @@ from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from claims import candidates, disagreements, extraction, fetching, paragraphs
+from claims import candidates, disagreements, extraction, fetching, paragraphs, versions
 from claims.evidence import Anchoring, reanchor
 from claims.filters import parse_dated
 from claims.models import (
@@ -28,6 +28,7 @@ from claims.models import (
     Claim,
     ClaimLink,
     ClaimRevision,
+    ClaimVersion,
     Entity,
     Original,
     PairDismissal,
@@ -400,10 +401,15 @@ def set_source_text(
     # A quote still at its offsets is in another paragraph when a line break was added or
     # taken out before it (an edit of the same length): its "para. N" follows the page.
     numbered = paragraphs.split(text)
+    renumbered: set[int] = set()
     for quote in report.exact:
         if (locator := paragraphs.number_at(numbered, quote.start)) != quote.locator:
             quote.locator = locator
             quote.save(update_fields=["locator"])
+            renumbered.add(quote.claim_id)
+    # A moved or renumbered quote's place is shown on the claim's page: a new version of it.
+    for claim_id in sorted({q.claim_id for q in report.moved} | renumbered):
+        record_public_version(claim=claim_id)
     return report
 
 
@@ -647,6 +653,9 @@ def take_action(
         fields += ["retraction_reason", "retracted_at"]
     claim._change_reason = f"{step.label}: {comment}" if comment else step.label
     claim.save(update_fields=fields)
+    if step.to in Claim.PUBLIC:
+        # Publishing makes version 1; a retraction is a version of its own, with the reason.
+        record_public_version(claim=claim)
     return claim
 
 
@@ -807,6 +816,7 @@ def decide_revision(
         claim.topics.set(data.get("topics") or [])
         claim.entities.set(data.get("entities") or [])
         Claim.objects.filter(pk=claim.pk).refresh_search_text()
+        record_public_version(claim=claim)
         revision.status = ClaimRevision.Status.APPROVED
     else:
         if not comment:
@@ -816,6 +826,73 @@ def decide_revision(
     revision.decision_comment = comment
     revision.save()
     return revision
+
+
+# --- Numbered public versions -------------------------------------------------------------
+
+
+@transaction.atomic
+def record_public_version(
+    *, claim: Claim | int, also: Iterable[Claim | int] = ()
+) -> ClaimVersion | None:
+    """Give `claim` a new public version if what its page shows differs from its newest one.
+
+    The one writer of versions after a change (derived data: every service that
+    changes public content calls it, and the admin only through services). A
+    claim that is not public gets none; one whose page would show the same as
+    its newest version gets none. Its page also lists the statements of the
+    published claims it is linked to, so those are checked too (a partner's new
+    statement or a link that became public or hidden changes their pages as
+    well); `also` names more claims to check, e.g. the far ends of a deleted
+    link. Returns the claim's new version, or None.
+    """
+    pk = claim if isinstance(claim, int) else claim.pk
+    linked = ClaimLink.objects.touching([pk]).values_list("from_claim_id", "to_claim_id")
+    others = {item if isinstance(item, int) else item.pk for item in also}
+    others |= {end for pair in linked for end in pair}
+    others.discard(pk)
+    made = _record_versions([pk, *sorted(others)])
+    return made.get(pk)
+
+
+def _record_versions(claim_ids: list[int]) -> dict[int, ClaimVersion]:
+    """A new version for each of these claims whose public content changed."""
+    # Lock the claims (in key order, so two recorders cannot deadlock) before
+    # numbering: two changes saved at once must not both take version n + 1.
+    list(
+        Claim.objects.select_for_update()
+        .filter(pk__in=claim_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    current = versions.snapshots(claim_ids)
+    newest = {
+        v.claim_id: v for v in ClaimVersion.objects.filter(claim_id__in=list(current)).newest()
+    }
+    now = timezone.now()
+    made = {}
+    for pk, content in current.items():
+        latest = newest.get(pk)
+        if latest is not None and latest.content == content:
+            continue
+        made[pk] = ClaimVersion.objects.create(
+            claim_id=pk,
+            number=latest.number + 1 if latest else 1,
+            published_at=now,
+            status=content["status"],
+            statement=content["statement"],
+            content=content,
+        )
+    return made
+
+
+@transaction.atomic
+def backfill_versions() -> int:
+    """Version 1 for every public claim that has none (after a bulk load); returns how many."""
+    made = versions.backfill()
+    if made:
+        RegistryState.advance()  # bulk inserts send no signals; cached pages lack the versions
+    return made
 
 
 # --- Contradictions between different periods -------------------------------------------

@@ -29,6 +29,11 @@ urlpatterns = [
         name="source-export",
     ),
     path("claims/<int:pk>/", views.ClaimDetailView.as_view(), name="claim-detail"),
+    path(
+        "claims/<int:pk>/v/<int:number>/",
+        views.ClaimVersionView.as_view(),
+        name="claim-version",
+    ),
     path("sources/", views.SourceListView.as_view(), name="source-list"),
     path("sources/<slug:slug>/", views.SourceDetailView.as_view(), name="source-detail"),
     path(

@@ -3,10 +3,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.core.cache import cache
 from django.db.models import Count, F, Min, QuerySet
 from django.http import (
+    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
@@ -31,10 +33,18 @@ from claims.counts import (
     page_key,
 )
 from claims.filters import ClaimFilter, ContradictionFilter, clean_query
-from claims.models import Claim, ClaimLink, Entity, RegistryState, Source, Topic
+from claims.models import (
+    Claim,
+    ClaimLink,
+    ClaimVersion,
+    Entity,
+    RegistryState,
+    Source,
+    Topic,
+    period_display,
+)
 from claims.rendering import (
     Mark,
-    claim_citation,
     linked_source_citation,
     numbered_text,
     source_citation,
@@ -98,7 +108,7 @@ class RegistryCachedPage:
         if request.method not in ("GET", "HEAD"):
             return super().dispatch(request, *args, **kwargs)
         self.generation = RegistryState.current()  # read once: the page's counts use it too
-        key = page_key(request.build_absolute_uri(), self.generation)
+        key = page_key(request.build_absolute_uri(), self.generation + self.cache_variant())
         if (cached := cache.get(key)) is not None:
             content, content_type = cached
             return HttpResponse(content, content_type=content_type)
@@ -108,6 +118,62 @@ class RegistryCachedPage:
                 response.render()
             cache.set(key, (response.content, response["Content-Type"]), TTL)
         return response
+
+    def cache_variant(self) -> str:
+        """What else the page depends on besides its URL and the registry (nothing here)."""
+        return ""
+
+
+class CitablePage(RegistryCachedPage):
+    """A page with a "Cite this claim" box: its access date is today's, so the cached
+    page is kept for one day at most."""
+
+    def cache_variant(self) -> str:
+        return f":{timezone.localdate().isoformat()}"
+
+    def cite_context(
+        self,
+        *,
+        claim_id: int,
+        statement: str,
+        version: ClaimVersion | None,
+        retracted: bool,
+    ) -> dict:
+        """The cite box: the version's URL and dates, and the citation in each format."""
+        page = (
+            version.get_absolute_url()
+            if version
+            else reverse("claims:claim-detail", args=[claim_id])
+        )
+        ref = references.ClaimReference(
+            claim_id=claim_id,
+            statement=statement,
+            url=self.request.build_absolute_uri(page),
+            version=version.number if version else None,
+            published=timezone.localdate(version.published_at) if version else None,
+            accessed=timezone.localdate(),
+            retracted=retracted,
+        )
+        text = references.claim_text(ref)
+        return {
+            "reference": ref,
+            # (id, label, text, rows, wraps): the plain text wraps, the code formats keep
+            # their lines and scroll inside their box on a narrow screen.
+            "cite_formats": [
+                ("cite-text", "Plain text", text, 2 + len(text) // 90, True),
+                *(
+                    (key, label, code, code.count("\n") + 1, False)
+                    for key, label, code in (
+                        ("cite-bibtex", "BibTeX", references.claim_bibtex(ref)),
+                        (
+                            "cite-csl",
+                            "CSL-JSON (Zotero, Mendeley)",
+                            references.claim_csl_json(ref),
+                        ),
+                    )
+                ),
+            ],
+        }
 
 
 class OverviewView(RegistryCachedPage, TemplateView):
@@ -263,7 +329,7 @@ class EntityClaimListView(TaggedClaimListView):
         return super().get_context_data(asserted_count=asserted, **kwargs)
 
 
-class ClaimDetailView(RegistryCachedPage, DetailView):
+class ClaimDetailView(CitablePage, DetailView):
     """A published claim, or a retracted one with a notice; others are 404."""
 
     queryset = Claim.objects.visible().with_evidence(source_text=True).with_published_at()
@@ -290,6 +356,9 @@ class ClaimDetailView(RegistryCachedPage, DetailView):
         dated = [q for q in quotes if q.source.published is not None]
         first_appearance = dated[0] if dated else None
         all_dated = len(dated) == len(quotes)
+        # A claim loaded in bulk may have no version yet: it is then cited by its page.
+        history = list(claim.public_versions.without_content().order_by("number"))
+        current = history[-1] if history else None
         return super().get_context_data(
             quotes=quotes,
             # Undated sources come last, so the first is only known to be the earliest
@@ -306,7 +375,71 @@ class ClaimDetailView(RegistryCachedPage, DetailView):
             reported_in=list({q.source_id: q.source for q in quotes}.values()),
             link_groups=sorted(groups.items()),
             permalink=permalink,
-            citation=claim_citation(claim, permalink, quotes),
+            history=history,
+            current=current,
+            **self.cite_context(
+                claim_id=claim.pk,
+                statement=claim.statement,
+                version=current,
+                retracted=claim.status == Claim.Status.RETRACTED,
+            ),
+            **kwargs,
+        )
+
+
+class ClaimVersionView(CitablePage, TemplateView):
+    """One numbered version of a public claim, as it was published: read from its snapshot,
+    so later edits never change it. Unknown versions and non-public claims are 404."""
+
+    template_name = "claims/claim_version.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        pk, number = self.kwargs["pk"], self.kwargs["number"]
+        versions = list(
+            ClaimVersion.objects.of_public_claims().filter(claim_id=pk).without_content()
+        )
+        version = next((v for v in versions if v.number == number), None)
+        if version is None:
+            raise Http404("This claim has no public version with that number.")
+        content = ClaimVersion.objects.get(pk=version.pk).content
+        groups: dict[str, list] = defaultdict(list)
+        for link in content["links"]:
+            forward = link["direction"] in ("outgoing", "symmetric")
+            groups[link["relation"].capitalize() if forward else INVERSE[link["relation"]]].append(
+                link
+            )
+        quotes = [
+            {
+                **quote,
+                "citation": source_citation(
+                    SimpleNamespace(
+                        **quote["source"], published_display=quote["source"]["published"]
+                    ),
+                    quote["locator"],
+                ),
+            }
+            for quote in content["quotes"]
+        ]
+        sources = {q["source"]["slug"]: q["source"] for q in content["quotes"]}
+        return super().get_context_data(
+            claim_id=pk,
+            version=version,
+            content=content,
+            as_of=period_display(content["as_of_start"], content["as_of_end"]),
+            quotes=quotes,
+            reported_in=list(sources.values()),
+            link_groups=sorted(groups.items()),
+            history=versions,
+            current=versions[-1],
+            is_current=version is versions[-1],
+            claim_url=reverse("claims:claim-detail", args=[pk]),
+            permalink=self.request.build_absolute_uri(reverse("claims:claim-detail", args=[pk])),
+            **self.cite_context(
+                claim_id=pk,
+                statement=content["statement"],
+                version=version,
+                retracted=version.is_retracted,
+            ),
             **kwargs,
         )
 

@@ -56,6 +56,7 @@ def public_pages() -> dict[str, str]:
         "no results": "/claims/?q=zzzzqqq",
         "invalid filters": "/claims/?date_from=someday",
         "claim": contested.get_absolute_url(),
+        "claim version": f"{contested.get_absolute_url()}v/1/",
         "contradictions": "/contradictions/",
         "links guide": "/links/",
         "sources": "/sources/",

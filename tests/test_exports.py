@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
+from claims import services
 from claims.exports import HEADER, citation_text, csv_chunks
 from claims.models import Claim, Quote, Source
 from tests.conftest import ALPHA_TEXT, BETA_TEXT
@@ -40,6 +41,7 @@ def _ids(text: str) -> set[int]:
 def test_csv_text_for_a_small_registry_is_exactly_as_documented(public_registry):
     r = public_registry
     stake, decline, balance = r["stake"].pk, r["decline"].pk, r["balance"].pk
+    services.backfill_versions()  # each published claim's version 1, cited in the last columns
     lukoil_end = len("Lukoil currently owns 20 % of Azerbaijan’s largest gas field")
     balance_start = BETA_TEXT.index("the balance of power")
     balance_end = balance_start + len("the balance of power was still Azerbaijan’s central theme")
@@ -49,18 +51,21 @@ def test_csv_text_for_a_small_registry_is_exactly_as_documented(public_registry)
         f"month,,,Military,Russia,Relations continue to deteriorate sharply.,0,42,1,Beta article,"
         f",Outlet B,,unknown,,https://f.example/sources/beta/,https://f.example/claims/{decline}/,"
         f"{stake},,2026-11-29T12:00:00+00:00,Ann Analyst (stated),2023,2025-06,"
-        f"Analysts' reading of official statements,Russia,2023-10-01,2023-10-31,,,,,,,\r\n"
+        f"Analysts' reading of official statements,Russia,2023-10-01,2023-10-31,,,,,,,"
+        f",1,https://f.example/claims/{decline}/v/1/\r\n"
         f"{stake},Lukoil owns a fifth of Shah Deniz.,published,2022-02-22,day,20,percent,Energy,"
         f"Lukoil,Lukoil currently owns 20 % of Azerbaijan’s largest gas field,0,{lukoil_end},1,"
         f"Alpha article,Ann Author,Outlet A,2023,year,,https://f.example/sources/alpha/,"
         f"https://f.example/claims/{stake}/,{decline},{balance},2026-11-29T12:00:00+00:00,"
-        f"Lukoil (reported),,,,,2022-02-22,2022-02-22,,,,,,,\r\n"
+        f"Lukoil (reported),,,,,2022-02-22,2022-02-22,,,,,,,"
+        f",1,https://f.example/claims/{stake}/v/1/\r\n"
         f"{balance},Azerbaijan kept a balance of power between the great powers.,published,2010,"
         f"year,,,Energy; Military,Russia,the balance of power was still Azerbaijan’s central theme,"
         f"{balance_start},{balance_end},3,Beta article,,Outlet B,,unknown,,"
         f"https://f.example/sources/beta/,https://f.example/claims/{balance}/,,,"
         f"2026-11-29T12:00:00+00:00,Ann Analyst (stated),,,,,2010-01-01,2010-12-31,{stake},"
-        f",,,,,\r\n"
+        f",,,,,"
+        f",1,https://f.example/claims/{balance}/v/1/\r\n"
     )
     assert _csv(Claim.objects.published()) == expected
 

@@ -36,4 +36,6 @@ class Command(BaseCommand):
         with transaction.atomic():
             call_command("loaddata", *files, verbosity=options["verbosity"])
             Claim.objects.refresh_search_text()
+            # Fixtures load rows, not workflow steps: published claims get version 1 here.
+            services.backfill_versions()
         services.analyze()
