@@ -55,6 +55,8 @@ CITATION_COLUMNS = {
     "updated_by": "Later claims that update this one.",
     "duplicates": "Claims this one duplicates.",
     "duplicated_by": "Claims that duplicate this one.",
+    "claim_version": "The claim's newest public version number (blank before its first).",
+    "version_url": "That version's permanent URL (/claims/<id>/v/<n>/); later edits keep it.",
 }
 
 

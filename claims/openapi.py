@@ -165,6 +165,15 @@ SCHEMAS = {
         {
             "id": {"type": "integer"},
             "url": URL,
+            "version": {
+                "type": ["integer", "null"],
+                "minimum": 1,
+                "description": "The newest public version's number; null before the first.",
+            },
+            "version_url": {
+                "oneOf": [URL, {"type": "null"}],
+                "description": "That version's permanent page, /claims/<id>/v/<n>/.",
+            },
             "api_url": URL,
             "statement": {"type": "string"},
             "status": {"const": "published"},

@@ -119,7 +119,9 @@ def numbered_text(text: str, marks: Iterable[Mark], style: MarkStyle = PUBLIC_MA
     return mark_safe("".join(parts))  # every part is escaped above
 
 
-def _citation_parts(source: Source, paragraph: int | None) -> list[tuple[str, str]]:
+def _citation_parts(
+    source: Source, paragraph: int | None, paragraph_link: str = ""
+) -> list[tuple[str, str]]:
     """A citation's parts as (text, link): only the paragraph links, to its place on the
     source page."""
     parts = [
@@ -127,7 +129,7 @@ def _citation_parts(source: Source, paragraph: int | None) -> list[tuple[str, st
         (f"\u201c{source.title}\u201d", ""),
         (source.outlet, ""),
         (source.published_display, ""),
-        (f"para. {paragraph}", source.paragraph_url(paragraph)) if paragraph else ("", ""),
+        (f"para. {paragraph}", paragraph_link) if paragraph else ("", ""),
         (source.url, ""),
     ]
     return [(text, link) for text, link in parts if text]
@@ -145,6 +147,8 @@ def linked_source_citation(source: Source, paragraph: int | None = None) -> Safe
         "{}",
         (
             (format_html('<a href="{}">{}</a>', link, text) if link else text,)
-            for text, link in _citation_parts(source, paragraph)
+            for text, link in _citation_parts(
+                source, paragraph, source.paragraph_url(paragraph) if paragraph else ""
+            )
         ),
     )

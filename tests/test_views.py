@@ -127,7 +127,11 @@ def test_claim_page_shows_statement_facts_quotes_in_context_and_citation(client,
     assert '<a class="tag" href="/entities/lukoil/">Lukoil</a>' in html
     assert "<mark>Lukoil currently owns 20 % of Azerbaijan’s largest gas field</mark>" in html
     assert '<span class="context">, Shah Deniz.\nThe relationship between Baku' in html
-    assert "Ann Author, “Alpha article”, Outlet A, 2023, para. 1" in html
+    # The quote's citation, its "para. 1" a link to that paragraph of the source page.
+    assert (
+        'Ann Author, “Alpha article”, Outlet A, 2023, <a href="/sources/alpha/#p1">para. 1</a>'
+        in (html)
+    )
     assert f"http://testserver/claims/{stake.pk}/" in html
     assert "Last changed" in html
 
