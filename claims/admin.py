@@ -1153,6 +1153,7 @@ class ClaimAdmin(HistoryAdmin):
     def save_model(self, request: HttpRequest, obj: Claim, form, change: bool) -> None:
         stored = Claim.objects.get(pk=obj.pk) if change else None
         if stored is not None and held_for_review(request, stored):
+            # A note for this request's response (an attribute no stub can declare).
             request._held_revision = services.propose_revision(  # type: ignore[attr-defined]
                 claim=stored,
                 # The precisions are derived from the typed dates and kept on the instance.
@@ -1328,6 +1329,7 @@ class ClaimAdmin(HistoryAdmin):
             )
         )
         for revision in revisions:
+            # For the template only (an attribute no stub can declare).
             revision.changes = services.revision_changes(revision)  # type: ignore[attr-defined]
         context = {
             **self.admin_site.each_context(request),
