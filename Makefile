@@ -10,7 +10,7 @@ DEV_ENV := DEBUG=1 SECRET_KEY=dev-only-insecure-key-not-for-production \
 TEST_ENV := DEBUG=0 SECRET_KEY=test-only-insecure-key-not-for-production \
 	SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=testserver,127.0.0.1,localhost
 
-.PHONY: run db test lint format install clean bench bench-extract bench-pages bench-load serve superuser backup restore
+.PHONY: run db test lint typecheck format install clean bench bench-extract bench-pages bench-load serve superuser backup restore
 
 $(STAMP): pyproject.toml package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -77,6 +77,11 @@ serve: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# mypy with django-stubs (configured in pyproject.toml); the Django plugin imports
+# the settings, hence the development values.
+typecheck: $(STAMP)
+	$(DEV_ENV) $(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -2,16 +2,18 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypedDict, cast
 from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
@@ -61,6 +63,25 @@ from claims.models import (
 from claims.querysets import claim_number
 from claims.rendering import Mark, MarkStyle, highlight
 
+if TYPE_CHECKING:
+    from django.contrib.admin.options import InlineModelAdmin
+    from django_stubs_ext import WithAnnotations
+
+    from claims.querysets import OriginalQuerySet, SlugQuerySet
+
+    # What the mixins below are mixed into, so their super() calls are checked.
+    _ModelAdminBase = admin.ModelAdmin
+    _InlineBase = InlineModelAdmin
+
+    class _ClaimCount(TypedDict):
+        claim_count: int
+
+    class _EvidenceCounts(TypedDict):
+        quote_count: int
+        link_count: int
+else:
+    _ModelAdminBase = _InlineBase = object
+
 # Quoted spans in the reading view: plain marks, so a drag that starts on one still
 # selects text; each quote is listed, with its claim, under the text.
 READER_MARK = MarkStyle(
@@ -89,12 +110,13 @@ ORIGIN_FIELDS = [
 ]
 
 
-class RankedSearchMixin:
+class RankedSearchMixin(_ModelAdminBase):
     """Search and autocomplete list exact names, then exact aliases, before other matches."""
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        return results.ranked_for(search_term), may_have_duplicates
+        # Only mixed into the admins of models whose querysets are SlugQuerySets.
+        return cast("SlugQuerySet", results).ranked_for(search_term), may_have_duplicates
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -216,7 +238,7 @@ class TopicAdmin(ReviewedTagAdmin):
         return super().get_queryset(request).annotate(claim_count=Count("claims"))
 
     @admin.display(ordering="claim_count", description="claims")
-    def claim_count(self, obj: Topic) -> int:
+    def claim_count(self, obj: WithAnnotations[Topic, _ClaimCount]) -> int:
         return obj.claim_count
 
 
@@ -235,7 +257,8 @@ class OriginalAdmin(admin.ModelAdmin):
     list_display = ["__str__", "kind", "media_type", "size", "received_at", "download"]
     list_filter = ["kind", "media_type"]
     search_fields = ["filename", "url", "final_url", "sha256"]
-    fields = [
+    # Every field shown, and none editable.
+    fields = readonly_fields = (
         "kind",
         "media_type",
         "declared_type",
@@ -248,11 +271,11 @@ class OriginalAdmin(admin.ModelAdmin):
         "received_by",
         "download",
         "used_by",
-    ]
-    readonly_fields = fields
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).without_content()
+        # The model's default manager is OriginalQuerySet's.
+        return cast("OriginalQuerySet", super().get_queryset(request)).without_content()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # originals arrive through "Add source" and import_seeds only
@@ -483,7 +506,7 @@ class SourceAdmin(HistoryAdmin):
         return format_html("<ul>{}</ul>", html) if html else "—"
 
     @admin.display(description="Claims")
-    def citing_claims(self, obj: Source) -> SafeString:
+    def citing_claims(self, obj: Source) -> SafeString | str:
         claims = Claim.objects.filter(quotes__source=obj).distinct().order_by("pk")
         rows = (
             (reverse("admin:claims_claim_change", args=[c.pk]), c.pk, c.get_status_display(), c)
@@ -495,7 +518,7 @@ class SourceAdmin(HistoryAdmin):
     def save_model(self, request: HttpRequest, obj: Source, form, change: bool) -> None:
         if change and form.text_changed():
             report = services.set_source_text(
-                source=obj, text=form.cleaned_data["text"], edited_by=request.user
+                source=obj, text=form.cleaned_data["text"], edited_by=editor(request)
             )
             self.message_user(request, f"Text changed; {report.summary()}.", messages.SUCCESS)
         else:
@@ -511,7 +534,7 @@ class SourceAdmin(HistoryAdmin):
             intake_form = SourceIntakeForm(request.POST, request.FILES)
             if intake_form.is_valid():
                 try:
-                    intake = services.take_in(**intake_form.intake_kwargs(), user=request.user)
+                    intake = services.take_in(**intake_form.intake_kwargs(), user=editor(request))
                 except ValidationError as error:
                     add_errors(intake_form, error)
                 else:
@@ -524,7 +547,7 @@ class SourceAdmin(HistoryAdmin):
                     source = services.create_source(
                         original=meta_form.cleaned_data["original"],
                         values=values,
-                        user=request.user,
+                        user=editor(request),
                     )
                 except ValidationError as error:
                     add_errors(meta_form, error)
@@ -543,7 +566,9 @@ class SourceAdmin(HistoryAdmin):
                     return redirect("admin:claims_source_read", source.pk)
             original = meta_form.cleaned_data.get("original") if meta_form.is_bound else None
             if original is None and "original" not in meta_form.errors:
-                original = Original.objects.filter(pk=request.POST.get("original")).first()
+                original = Original.objects.filter(
+                    pk=request.POST.get("original")  # type: ignore[misc]  # None matches nothing
+                ).first()
             if original is not None:
                 intake = services.preview(original=original)
         context = {
@@ -609,7 +634,7 @@ class SourceAdmin(HistoryAdmin):
             if form.is_valid():
                 try:
                     services.dismiss_candidate(
-                        source=source, user=request.user, **form.cleaned_data
+                        source=source, user=editor(request), **form.cleaned_data
                     )
                 except ValidationError as error:
                     self.message_user(request, " ".join(error.messages), messages.ERROR)
@@ -657,7 +682,7 @@ class SourceAdmin(HistoryAdmin):
         form = PassageForm(request.GET)
         if not form.is_valid():
             for error in form.errors.values():
-                self.message_user(request, " ".join(error), messages.ERROR)
+                self.message_user(request, " ".join(str(e) for e in error), messages.ERROR)
             return redirect("admin:claims_source_read", object_id)
         claim_id = form.cleaned_data.get("claim")
         target_claim = Claim.objects.filter(pk=claim_id).first() if claim_id else None
@@ -701,7 +726,7 @@ def metadata_initial(intake: services.Intake) -> dict:
 def add_errors(form: forms.Form, error: ValidationError) -> None:
     """Put a service's ValidationError on the form: on its field where the form has one."""
     if isinstance(error, services.DuplicateOriginal):
-        form.duplicates = error.sources
+        form.duplicates = error.sources  # type: ignore[attr-defined]  # read by the view
     if hasattr(error, "error_dict"):
         for name, errors in error.error_dict.items():
             form.add_error(name if name in form.fields else None, errors)
@@ -709,7 +734,7 @@ def add_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-class HeldInline:
+class HeldInline(_InlineBase):
     """An inline of a claim: read-only to editors while the claim is public."""
 
     def has_add_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
@@ -766,9 +791,16 @@ def record_versions(claim_ids: Iterable[int]) -> None:
         services.record_public_version(claim=ids[0], also=ids[1:])
 
 
+def editor(request: HttpRequest) -> User:
+    """The signed-in editor (AdminSite.admin_view lets only active staff in)."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
+
+
 def held_for_review(request: HttpRequest, claim: Claim | None) -> bool:
     """Whether the user's change to `claim` must wait for a reviewer (see services)."""
-    return services.held_for_review(user=request.user, claim=claim)
+    return services.held_for_review(user=editor(request), claim=claim)
 
 
 def passage_initial(request: HttpRequest) -> dict | None:
@@ -781,7 +813,7 @@ def passage_initial(request: HttpRequest) -> dict | None:
         return None
     if not hasattr(request, "_passage_initial"):
         form = PassageForm(request.GET)
-        request._passage_initial = (
+        request._passage_initial = (  # type: ignore[attr-defined]  # kept for this request
             {
                 "source": form.cleaned_data["passage_source"].pk,
                 "exact": form.cleaned_data["span"].exact,
@@ -791,7 +823,7 @@ def passage_initial(request: HttpRequest) -> dict | None:
             if form.is_valid()
             else None
         )
-    return request._passage_initial
+    return request._passage_initial  # type: ignore[attr-defined]  # set just above
 
 
 class ClaimLinkInline(HeldInline, admin.TabularInline):
@@ -846,11 +878,11 @@ class QuotedSourceFilter(admin.SimpleListFilter):
         return Source.objects.filter(quoted).order_by("title").values_list("pk", "title")
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if not (self.value() or "").isdigit():
+        if not (value := self.value() or "").isdigit():
             return queryset
         if queryset.model is Quote:
-            return queryset.filter(source_id=self.value())
-        return queryset.filter(pk__in=Quote.objects.filter(source_id=self.value()).values("claim"))
+            return queryset.filter(source_id=value)
+        return queryset.filter(pk__in=Quote.objects.filter(source_id=value).values("claim"))
 
 
 class MineFilter(admin.SimpleListFilter):
@@ -1018,11 +1050,11 @@ class ClaimAdmin(HistoryAdmin):
         return "not public"
 
     @admin.display(description="quotes", ordering="quote_count")
-    def quote_count(self, obj: Claim) -> int:
+    def quote_count(self, obj: WithAnnotations[Claim, _EvidenceCounts]) -> int:
         return obj.quote_count
 
     @admin.display(description="links", ordering="link_count")
-    def link_count(self, obj: Claim) -> int:
+    def link_count(self, obj: WithAnnotations[Claim, _EvidenceCounts]) -> int:
         return obj.link_count
 
     @admin.display(description="Links from other claims")
@@ -1042,7 +1074,7 @@ class ClaimAdmin(HistoryAdmin):
 
     def related_history(self, object_id: str) -> list:
         """Its quotes' and outgoing links' history, newest first, each with its changes."""
-        entries = []
+        entries: list = []
         for model, where, label in (
             (Attribution, {"claim_id": object_id}, "claimant"),
             (Quote, {"claim_id": object_id}, "quote"),
@@ -1127,7 +1159,7 @@ class ClaimAdmin(HistoryAdmin):
                     reverse("admin:claims_claim_workflow", args=[a.name]) + f"?ids={claim.pk}",
                     a.label,
                 )
-                for a in services.actions_for(claim=claim, user=request.user)
+                for a in services.actions_for(claim=claim, user=editor(request))
             ]
             if claim is not None
             else []
@@ -1138,7 +1170,8 @@ class ClaimAdmin(HistoryAdmin):
     def save_model(self, request: HttpRequest, obj: Claim, form, change: bool) -> None:
         stored = Claim.objects.get(pk=obj.pk) if change else None
         if stored is not None and held_for_review(request, stored):
-            request._held_revision = services.propose_revision(
+            # A note for this request's response (an attribute no stub can declare).
+            request._held_revision = services.propose_revision(  # type: ignore[attr-defined]
                 claim=stored,
                 # The precisions are derived from the typed dates and kept on the instance.
                 data=services.revision_data(
@@ -1149,13 +1182,13 @@ class ClaimAdmin(HistoryAdmin):
                     }
                 ),
                 reason=form.cleaned_data.get("change_reason", ""),
-                user=request.user,
+                user=editor(request),
                 base_version=form.cleaned_data["version"],
             )
             return
         if not change:
-            obj.created_by = request.user
-        obj.updated_by = request.user
+            obj.created_by = editor(request)
+        obj.updated_by = editor(request)
         obj._change_reason = form.cleaned_data.get("change_reason") or None
         super().save_model(request, obj, form, change)
 
@@ -1194,7 +1227,7 @@ class ClaimAdmin(HistoryAdmin):
             request._unlinked_claims = unlinked_claims(formset)
         for instance in formset.save(commit=False):
             if isinstance(instance, ClaimLink) and instance.created_by_id is None:
-                instance.created_by = request.user
+                instance.created_by = editor(request)
             instance.save()
         for obj in formset.deleted_objects:
             obj.delete()
@@ -1232,7 +1265,7 @@ class ClaimAdmin(HistoryAdmin):
         self, request: HttpRequest, claims: Iterable[Claim], action: str, comment: str = ""
     ) -> None:
         done, refused = services.take_action_on_many(
-            claims=claims, action=action, user=request.user, comment=comment
+            claims=claims, action=action, user=editor(request), comment=comment
         )
         label = services.ACTIONS[action].label
         self.message_user(request, f"{label}: {len(done)} claim(s).", messages.SUCCESS)
@@ -1320,7 +1353,8 @@ class ClaimAdmin(HistoryAdmin):
             )
         )
         for revision in revisions:
-            revision.changes = services.revision_changes(revision)
+            # For the template only (an attribute no stub can declare).
+            revision.changes = services.revision_changes(revision)  # type: ignore[attr-defined]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -1340,7 +1374,7 @@ class ClaimAdmin(HistoryAdmin):
             services.decide_revision(
                 revision=revision,
                 approve="_approve" in request.POST,
-                user=request.user,
+                user=editor(request),
                 comment=request.POST.get("comment", ""),
             )
         except ValidationError as error:
@@ -1355,7 +1389,7 @@ class ClaimAdmin(HistoryAdmin):
         return redirect("admin:claims_claim_review_queue")
 
     @admin.action(description="Export citations (CSV)", permissions=["view"])
-    def export_citations(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+    def export_citations(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
         return citations_response(
             Claim.objects.filter(pk__in=queryset.values("pk")),
             base_url=request.build_absolute_uri("/").rstrip("/"),
@@ -1465,7 +1499,7 @@ class ClaimLinkAdmin(HistoryAdmin):
         form = PairDismissForm(request.POST or None)
         if request.method == "POST":
             if form.is_valid():
-                services.dismiss_pair(user=request.user, **form.cleaned_data)
+                services.dismiss_pair(user=editor(request), **form.cleaned_data)
                 self.message_user(request, "Dismissed: not suggested again.", messages.SUCCESS)
             else:
                 self.message_user(request, "Say why these claims need no link.", messages.ERROR)
@@ -1544,11 +1578,11 @@ class ClaimLinkAdmin(HistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: ClaimLink, form, change: bool) -> None:
         if not change:
-            obj.created_by = request.user
+            obj.created_by = editor(request)
         super().save_model(request, obj, form, change)
         if "period_note" in form.changed_data:
             services.confirm_link_periods(
-                link=obj, note=form.cleaned_data["period_note"], user=request.user
+                link=obj, note=form.cleaned_data["period_note"], user=editor(request)
             )
         # Both ends list the link (and the ends it had before, if it was re-pointed).
         record_versions(

@@ -160,6 +160,7 @@ def _not_found(text: str, quote: str) -> QuoteNotFound:
     if not needle or not folded:
         return QuoteNotFound("", 0.0, 0)
     best = fuzz.partial_ratio_alignment(needle, folded)
+    assert best is not None  # only a score_cutoff leaves nothing aligned
     start = origin[best.dest_start] if best.dest_start < len(origin) else len(text)
     end = origin[best.dest_end - 1] + 1 if best.dest_end > 0 else start
     return QuoteNotFound(text[start:end], best.score, start)

@@ -225,9 +225,9 @@ def suggest(
     for members in figures.values():
         if len(members) <= block:
             candidates += combinations(members, 2)
-    for one, other in sides.values():
-        if len(one) <= block and len(other) <= block:
-            candidates += ((a, b) for a in one for b in other)
+    for firsts, seconds in sides.values():
+        if len(firsts) <= block and len(seconds) <= block:
+            candidates += ((a, b) for a in firsts for b in seconds)
     seen: set[tuple[int, int]] = set()
     found = []
     for a, b in candidates:

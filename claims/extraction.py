@@ -27,6 +27,7 @@ import docx
 import pypdf
 import trafilatura
 from lxml.html import HtmlElement
+from trafilatura.metadata import Document
 from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 
@@ -419,7 +420,12 @@ def _extract_html(data: bytes, *, charset: str, url: str) -> Extracted:
         )
         # Each top-level block (paragraph, heading, list, table, quote) becomes one paragraph;
         # line breaks inside a block stay single.
-        blocks = [] if document is None else [xmltotxt(block, False) for block in document.body]
+        # A Document, as without as_dict; None when nothing was extracted.
+        blocks = (
+            [xmltotxt(block, False) for block in document.body]
+            if isinstance(document, Document)
+            else []
+        )
     except ExtractionError:
         raise
     except Exception as err:

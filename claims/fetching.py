@@ -19,6 +19,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
+from types import ModuleType
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import urllib3
@@ -34,6 +35,7 @@ from urllib3.exceptions import (
     SSLError,
 )
 
+certifi: ModuleType | None
 try:
     import certifi
 except ImportError:  # pragma: no cover - certifi comes with most installs

@@ -6,16 +6,21 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 import django_filters
 import django_filters.fields
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
+from django.forms.models import ModelChoiceIterator
 from django.http import QueryDict
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from claims.models import Claim, ClaimLink, DatePrecision, Entity, Source, Topic
+
+if TYPE_CHECKING:
+    from claims.querysets import ClaimLinkQuerySet, ClaimQuerySet
 
 MAX_QUERY_LENGTH = 200
 _PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
@@ -29,7 +34,8 @@ def parse_partial_date(value: str, *, end: bool) -> dt.date:
             "Enter a date as YYYY, YYYY-MM or YYYY-MM-DD, e.g. 2022 or 2022-02.",
             code="invalid",
         )
-    year, month, day = (int(part) if part else None for part in match.groups())
+    year = int(match.group(1))  # the pattern requires it
+    month, day = (int(part) if part else None for part in match.groups()[1:])
     try:
         if month is None:
             return dt.date(year, 12, 31) if end else dt.date(year, 1, 1)
@@ -116,9 +122,9 @@ class CompactSelect(forms.Select):
 
     limit = 100
 
-    def render(self, name, value, attrs=None, renderer=None) -> str:
-        queryset = self.choices.queryset
-        field = self.choices.field
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        choices = cast(ModelChoiceIterator, self.choices)  # a model choice field's
+        queryset, field = choices.queryset, choices.field
         rows = list(queryset[: self.limit + 1])
         if len(rows) > self.limit:
             noun = queryset.model._meta.verbose_name
@@ -139,9 +145,9 @@ class CompactSelectMultiple(forms.SelectMultiple):
 
     limit = 200
 
-    def render(self, name, value, attrs=None, renderer=None) -> str:
-        queryset = self.choices.queryset
-        field = self.choices.field
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        choices = cast(ModelChoiceIterator, self.choices)  # a model choice field's
+        queryset, field = choices.queryset, choices.field
         rows = list(queryset[: self.limit + 1])
         if len(rows) > self.limit:
             noun = queryset.model._meta.verbose_name
@@ -242,16 +248,16 @@ class ClaimFilter(django_filters.FilterSet):
         model = Claim
         fields: list[str] = []
 
-    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_search(self, queryset: ClaimQuerySet, name: str, value: str) -> ClaimQuerySet:
         return queryset.search(value)
 
-    def filter_source(self, queryset: QuerySet, name: str, value: Source) -> QuerySet:
+    def filter_source(self, queryset: ClaimQuerySet, name: str, value: Source) -> ClaimQuerySet:
         return queryset.for_source(value.slug)
 
-    def filter_outlet(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_outlet(self, queryset: ClaimQuerySet, name: str, value: str) -> ClaimQuerySet:
         return queryset.for_outlet(value)
 
-    def filter_relation(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_relation(self, queryset: ClaimQuerySet, name: str, value: str) -> ClaimQuerySet:
         return queryset.with_link(value)
 
     def filter_has_value(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
@@ -393,5 +399,5 @@ class ContradictionFilter(django_filters.FilterSet):
 
     _PATHS = {"topic": "topics", "entity": "entities", "source": "quotes__source"}
 
-    def filter_side(self, queryset: QuerySet, name: str, value) -> QuerySet:
+    def filter_side(self, queryset: ClaimLinkQuerySet, name: str, value) -> ClaimLinkQuerySet:
         return queryset.touching(Claim.objects.filter(**{self._PATHS[name]: value}))

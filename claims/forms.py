@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import MutableMapping, Sequence
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -63,7 +65,7 @@ class VersionedForm(forms.ModelForm):
         return any(name != "version" for name in self.changed_data)
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # cleaned_data
         instance = self.instance
         if instance._state.adding:
             cleaned["version"] = instance.version
@@ -98,7 +100,7 @@ class VersionedInlineFormSet(forms.BaseInlineFormSet):
     """Marks its forms, so an unchanged stale row does not block the save."""
 
     def _construct_form(self, i: int, **kwargs):
-        form = super()._construct_form(i, **kwargs)
+        form = super()._construct_form(i, **kwargs)  # type: ignore[misc]  # private, not in the stubs
         form.in_formset = True
         return form
 
@@ -172,6 +174,10 @@ class PartialDateFormMixin:
     """Edits each date in `partial_dates` and its `<name>_precision` as one partial date."""
 
     partial_dates: tuple[str, ...] = ()
+    # Provided by the model form it is mixed into.
+    initial: MutableMapping[str, Any]
+    instance: Any
+    cleaned_data: dict[str, Any]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -183,7 +189,7 @@ class PartialDateFormMixin:
     def _clean_fields(self) -> None:
         # Split each (date, precision) right after the fields are cleaned, so the
         # instance gets a date even when a later clean() refuses the form.
-        super()._clean_fields()
+        super()._clean_fields()  # type: ignore[misc]  # private, not in the stubs
         for name in self.partial_dates:
             if isinstance(self.cleaned_data.get(name), tuple):
                 self.cleaned_data[name], precision = self.cleaned_data[name]
@@ -195,6 +201,11 @@ class _HeldIdMixin:
 
     PostgreSQL would find nothing, but SQLite cannot even bind such a number (OverflowError).
     """
+
+    # Provided by the model choice field it is mixed into.
+    empty_values: Sequence[Any]
+    queryset: Any
+    to_field_name: str | None
 
     def holds(self, value) -> bool:
         """Whether `value` is blank, a row, or an id within the column's range."""
@@ -237,7 +248,7 @@ class HeldIdMultipleChoiceField(_HeldIdMixin, forms.ModelMultipleChoiceField):
 
 
 # For an admin's formfield_overrides: the relations it edits use the fields above.
-HELD_ID_FIELDS = {
+HELD_ID_FIELDS: dict[type[models.Field], dict[str, Any]] = {
     models.ForeignKey: {"form_class": HeldIdChoiceField},
     models.ManyToManyField: {"form_class": HeldIdMultipleChoiceField},
 }
@@ -282,8 +293,8 @@ class ClaimLinkAdminForm(ClaimLinkForm):
             and all(held_for_review(user=user, claim=claim) for claim in ends)
         ):
             raise ValidationError(
-                f"Claims #{ends[0].pk} and #{ends[1].pk} are both public: only a reviewer can "
-                f"link them."
+                f"Claims #{cleaned['from_claim'].pk} and #{cleaned['to_claim'].pk} are both "
+                f"public: only a reviewer can link them."
             )
         return cleaned
 
@@ -336,7 +347,7 @@ class SourceIntakeForm(forms.Form):
     )
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # cleaned_data
         text = cleaned.get("text") or ""
         given = [bool(text), cleaned.get("file") is not None, bool(cleaned.get("url"))]
         if sum(given) != 1 and not self.errors:
@@ -433,8 +444,9 @@ class SourceChangeForm(PartialDateFormMixin, VersionedForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Browsers send CRLF and the text's own white space matters, so nothing is stripped.
-        if "text" in self.fields:  # absent when the user may only view
-            self.fields["text"].strip = False
+        # Absent when the user may only view.
+        if isinstance(text_field := self.fields.get("text"), forms.CharField):
+            text_field.strip = False
         self.reanchoring: Reanchoring | None = None
 
     def text_changed(self) -> bool:
@@ -455,7 +467,7 @@ class SourceChangeForm(PartialDateFormMixin, VersionedForm):
         # The text is saved by services.set_source_text (with the re-anchoring),
         # never by the model form: keep the stored text on the instance meanwhile.
         text = self.instance.text
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # private, not in the stubs
         if self.instance.pk:
             self.instance.text = text
 
@@ -476,7 +488,7 @@ class PassageForm(forms.Form):
     )
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # cleaned_data
         if cleaned.get("action") == "evidence" and not cleaned.get("claim"):
             self.add_error("claim", "Give the number of the claim to add this passage to.")
         if cleaned.get("action") != "evidence":

@@ -3,6 +3,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import uuid
+from collections.abc import Collection
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -47,7 +48,8 @@ def format_partial_date(value: dt.date | str | None, precision: str) -> str:
     """
     if value is None or precision == DatePrecision.UNKNOWN:
         return ""
-    length = {DatePrecision.YEAR: 4, DatePrecision.MONTH: 7}.get(precision, 10)
+    lengths: dict[str, int] = {DatePrecision.YEAR: 4, DatePrecision.MONTH: 7}
+    length = lengths.get(precision, 10)
     return (value if isinstance(value, str) else value.isoformat())[:length]
 
 
@@ -97,6 +99,8 @@ class Versioned(models.Model):
     version = models.PositiveIntegerField(
         default=1, help_text="Raised by one on every save; a save from an older one is refused."
     )
+    # Set before a save, simple_history records it as the new history row's reason.
+    _change_reason: str | None
 
     class Meta:
         abstract = True
@@ -341,6 +345,7 @@ class Source(Versioned):
     @property
     def original_filename(self) -> str:
         """What its original downloads as: named after the source, not the file received."""
+        assert self.original is not None, "only a source with an original downloads one"
         extension = Original.EXTENSIONS.get(self.original.media_type, ".bin")
         return f"{self.slug}-original{extension}"
 
@@ -466,7 +471,8 @@ class FullTextMatch(models.Lookup):
 
     lookup_name = "match"
 
-    def as_sql(self, compiler, connection) -> tuple[str, list]:
+    # Django 5.2 passes params as lists; the stubs describe Django 6's tuples.
+    def as_sql(self, compiler, connection) -> tuple[str, list]:  # type: ignore[override]
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         return f"{lhs} MATCH {rhs}", [*lhs_params, *rhs_params]
@@ -1080,7 +1086,7 @@ class ClaimLink(Versioned):
         """Whether the relation reads the same from either claim."""
         return self.relation in self.SYMMETRIC
 
-    def validate_constraints(self, exclude: set[str] | None = None) -> None:
+    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
         # The database's constraints would only be named; say which claims are concerned.
         # The inline form leaves out its own claim (`from_claim`) but has set it already.
         if not {"to_claim", "relation"} & set(exclude or ()) and (problem := self.rule_broken()):

@@ -38,7 +38,12 @@ def _array(items: dict) -> dict:
 
 
 def _query(name: str, description: str, schema: dict, *, required: bool = False) -> dict:
-    parameter = {"name": name, "in": "query", "description": description, "schema": schema}
+    parameter: dict[str, object] = {
+        "name": name,
+        "in": "query",
+        "description": description,
+        "schema": schema,
+    }
     if required:
         parameter["required"] = True
     if schema.get("type") == "array":

@@ -82,7 +82,7 @@ class Open(NamedTuple):
 class Close(NamedTuple):
     """Close the `count` innermost open marks."""
 
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count, which nothing here calls
 
 
 class Text(NamedTuple):

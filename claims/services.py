@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -41,7 +41,8 @@ from claims.models import (
 from claims.seeds import SeedSource, load_manifest
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
+    from django.db.models import Field
 
 # The fields an editor may give or correct when adding a source, in form order.
 SOURCE_FIELDS = ("title", "slug", "author", "outlet", "url", "kind", "language", "published")
@@ -127,7 +128,7 @@ def take_in(
     file_name: str = "",
     file_data: bytes | None = None,
     url: str | None = None,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
 ) -> Intake:
     """Store what an editor supplied (pasted text, a file or a URL) and extract its text.
 
@@ -247,7 +248,7 @@ def create_source(
     *,
     original: Original,
     values: Mapping[str, str],
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
 ) -> Source:
     """Make a source from a stored original and the metadata the editor confirmed.
 
@@ -312,7 +313,7 @@ def add_source(
     file_data: bytes | None = None,
     url: str | None = None,
     values: Mapping[str, str] | None = None,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
 ) -> Source:
     """Take in a document and make its source at once, all or nothing.
 
@@ -374,7 +375,7 @@ def plan_reanchoring(*, source: Source, text: str) -> Reanchoring:
 
 @transaction.atomic
 def set_source_text(
-    *, source: Source, text: str, edited_by: AbstractBaseUser | None = None, by_hand: bool = True
+    *, source: Source, text: str, edited_by: User | None = None, by_hand: bool = True
 ) -> Reanchoring:
     """Replace a source's text and re-anchor its quotes, or refuse and change nothing.
 
@@ -585,7 +586,7 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-def held_for_review(*, user: AbstractBaseUser, claim: Claim | None) -> bool:
+def held_for_review(*, user: User, claim: Claim | None) -> bool:
     """Whether `claim` is public and `user` may not change public content directly.
 
     Editors' changes to what the public sees wait for a reviewer; reviewers
@@ -596,7 +597,7 @@ def held_for_review(*, user: AbstractBaseUser, claim: Claim | None) -> bool:
     return claim.is_public
 
 
-def actions_for(*, claim: Claim, user: AbstractBaseUser) -> list[Action]:
+def actions_for(*, claim: Claim, user: User) -> list[Action]:
     """The workflow steps `user` may take on `claim` now."""
     return [
         action
@@ -610,7 +611,7 @@ def take_action(
     *,
     claim: Claim,
     action: str,
-    user: AbstractBaseUser,
+    user: User,
     comment: str = "",
     expected_version: int | None = None,
 ) -> Claim:
@@ -660,7 +661,7 @@ def take_action(
 
 
 def take_action_on_many(
-    *, claims: Iterable[Claim], action: str, user: AbstractBaseUser, comment: str = ""
+    *, claims: Iterable[Claim], action: str, user: User, comment: str = ""
 ) -> tuple[list[Claim], list[str]]:
     """`take_action` on each claim in turn; returns those moved and why the others were not."""
     done: list[Claim] = []
@@ -709,7 +710,11 @@ def revision_data(values: Mapping) -> dict:
 
 def current_data(claim: Claim) -> dict:
     """The claim's own values in the shape of `revision_data`."""
-    values = {name: getattr(claim, Claim._meta.get_field(name).attname) for name in REVISABLE}
+    # REVISABLE names the claim's own columns, never a reverse relation.
+    values = {
+        name: getattr(claim, cast("Field", Claim._meta.get_field(name)).attname)
+        for name in REVISABLE
+    }
     return revision_data(
         values
         | {
@@ -721,7 +726,7 @@ def current_data(claim: Claim) -> dict:
 
 @transaction.atomic
 def propose_revision(
-    *, claim: Claim, data: Mapping, reason: str, user: AbstractBaseUser, base_version: int
+    *, claim: Claim, data: Mapping, reason: str, user: User, base_version: int
 ) -> ClaimRevision:
     """Hold an editor's change to a published claim until a reviewer decides.
 
@@ -736,7 +741,7 @@ def propose_revision(
     mine = pending.filter(proposed_by=user).first()
     if mine is None and pending.exists():
         other = pending.select_related("proposed_by").first()
-        who = other.proposed_by.get_username() if other.proposed_by else "someone"
+        who = other.proposed_by.get_username() if other and other.proposed_by else "someone"
         raise ValidationError(
             f"A change to claim #{claim.pk} by {who} is already waiting for review; "
             f"a reviewer must decide on it first."
@@ -751,7 +756,7 @@ def propose_revision(
 def revision_changes(revision: ClaimRevision) -> list[tuple[str, str, str]]:
     """(field, now, proposed) for each field the revision changes, as text."""
     now = current_data(revision.claim)
-    labels = {
+    labels: dict[str, dict[Any, str]] = {
         "topics": {
             t.pk: t.name for t in Topic.objects.filter(pk__in=_ids(revision, now, "topics"))
         },
@@ -785,7 +790,7 @@ def _ids(revision: ClaimRevision, now: dict, name: str) -> set[int]:
 
 @transaction.atomic
 def decide_revision(
-    *, revision: ClaimRevision, approve: bool, user: AbstractBaseUser, comment: str = ""
+    *, revision: ClaimRevision, approve: bool, user: User, comment: str = ""
 ) -> ClaimRevision:
     """A reviewer approves (applies) or rejects (with a comment) a held change."""
     if not user.has_perm("claims.publish_claim"):
@@ -803,7 +808,7 @@ def decide_revision(
             )
         data, current = revision.data, current_data(claim)
         for name in REVISABLE:
-            column = Claim._meta.get_field(name)
+            column = cast("Field", Claim._meta.get_field(name))  # REVISABLE: own columns
             # A change proposed before a field existed leaves it as it is.
             value = data.get(name, current.get(name))
             # Blank dates, values and places are NULL in the database, blank text is "".
@@ -899,7 +904,7 @@ def backfill_versions() -> int:
 
 
 @transaction.atomic
-def confirm_link_periods(*, link: ClaimLink, note: str, user: AbstractBaseUser) -> ClaimLink:
+def confirm_link_periods(*, link: ClaimLink, note: str, user: User) -> ClaimLink:
     """A reviewer keeps a contradiction between claims about different periods, saying why.
 
     A blank note withdraws the confirmation, so the link is flagged again.
@@ -991,7 +996,7 @@ def coverage(rows: list[CandidateRow]) -> Coverage:
 
 @transaction.atomic
 def dismiss_candidate(
-    *, source: Source, start: int, end: int, reason: str, user: AbstractBaseUser
+    *, source: Source, start: int, end: int, reason: str, user: User
 ) -> CandidateDismissal:
     """Remember that the candidate at [start, end) of `source` is not a claim, and why."""
     reason = reason.strip()
@@ -1057,9 +1062,7 @@ def suggested_pairs(*, limit: int | None = 50) -> list[disagreements.Suggestion]
 
 
 @transaction.atomic
-def dismiss_pair(
-    *, first: Claim, second: Claim, reason: str, user: AbstractBaseUser
-) -> PairDismissal:
+def dismiss_pair(*, first: Claim, second: Claim, reason: str, user: User) -> PairDismissal:
     """Remember that two claims need no link, and why, so they are never suggested again."""
     reason = reason.strip()
     if not reason:

@@ -69,7 +69,11 @@ class Column:
         return self.get(row, base_url) if self.get else row[self.fields[0]]
 
     def schema(self) -> dict:
-        described = {"name": self.name, "type": self.type, "description": self.description}
+        described: dict[str, object] = {
+            "name": self.name,
+            "type": self.type,
+            "description": self.description,
+        }
         if self.format:
             described["format"] = self.format
         if self.constraints:

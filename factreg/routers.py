@@ -23,7 +23,7 @@ from contextvars import ContextVar
 from django.conf import settings
 from django.db import connections
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 PRIMARY = "default"
 # Only these may read from a replica; every other method reads the primary.
@@ -122,7 +122,11 @@ class PrimaryPinningMiddleware:
         alias = PRIMARY if self.reads_from_primary(request) else random.choice(self.replicas)
         with reading_from(alias):
             response = self.get_response(request)
-        if response.streaming and not response.is_async and alias != PRIMARY:
+        if (
+            isinstance(response, StreamingHttpResponse)
+            and not response.is_async
+            and alias != PRIMARY
+        ):
             # A streamed body (the CSV export) is read after this method returns.
             response.streaming_content = _streamed_from(alias, response.streaming_content)
         if request.method not in SAFE_METHODS:

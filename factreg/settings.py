@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -111,7 +112,7 @@ SQLITE_OPTIONS = {
 }
 
 
-def database_settings(environ: Mapping[str, str]) -> tuple[dict[str, dict], list[str]]:
+def database_settings(environ: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
     """DATABASES and DATABASE_ROUTERS from DATABASE_URL and DATABASE_REPLICA_URLS."""
     conn_max_age = int(environ.get("CONN_MAX_AGE", "60"))
     url = environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")

@@ -38,6 +38,7 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(_messages(error) + " Nothing was saved.") from None
         original = source.original
+        assert original is not None  # every source taken in keeps its original
         self.stdout.write(source.slug)
         self.stdout.write(
             f"  text: {len(source.text)} characters ({source.extractor} {source.extractor_version})"
