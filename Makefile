@@ -10,17 +10,26 @@ DEV_ENV := DEBUG=1 SECRET_KEY=dev-only-insecure-key-not-for-production \
 TEST_ENV := DEBUG=0 SECRET_KEY=test-only-insecure-key-not-for-production \
 	SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=testserver,127.0.0.1,localhost
 
-.PHONY: run db test lint typecheck format install clean bench bench-extract bench-pages bench-load serve superuser backup restore
+.PHONY: run db test lint typecheck lock format install clean bench bench-extract bench-pages bench-load serve superuser backup restore
 
-$(STAMP): pyproject.toml package-lock.json
+# Every Python package at the version and hash the lock file names (make lock
+# refreshes it from pyproject.toml), then the project itself without its deps.
+$(STAMP): pyproject.toml requirements.lock package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	# axe-core for the accessibility tests, from the npm registry (test-only).
 	npm ci --no-audit --no-fund --silent
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# Re-resolve the dependencies of pyproject.toml (and its dev extra) into the lock
+# file, with hashes, for Python 3.11 and newer on any platform.
+lock:
+	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
+		--python-version 3.11 --quiet -o requirements.lock
 
 db: $(STAMP)
 	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input
