@@ -44,7 +44,13 @@ def axe_source() -> str:
 def public_pages() -> dict[str, str]:
     """One page of every public kind, from the curated registry."""
     contested = Claim.objects.published().most_contested().first()
-    retracted = Claim.objects.filter(status=Claim.Status.RETRACTED).first()
+    # The curated registry has no retracted claim; its page (with the notice) is public,
+    # so one is retracted here, as a reviewer would leave it.
+    retracted = Claim.objects.published().exclude(pk=contested.pk).order_by("pk").first()
+    assert retracted is not None
+    Claim.objects.filter(pk=retracted.pk).update(
+        status=Claim.Status.RETRACTED, retraction_reason="The source corrected the figure."
+    )
     source = Source.objects.public().first()
     topic = Topic.objects.public().first()
     entity = Entity.objects.public().first()
@@ -66,8 +72,7 @@ def public_pages() -> dict[str, str]:
         "timeline": "/timeline/",
         "data and API": "/data/",
     }
-    if retracted:
-        pages["retracted claim"] = retracted.get_absolute_url()
+    pages["retracted claim"] = retracted.get_absolute_url()
     assert ClaimLink.objects.public().exists()
     return pages
 
