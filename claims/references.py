@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -324,3 +324,25 @@ def claim_csl_json(ref: ClaimReference) -> str:
         lambda m: '"date-parts": [[' + ", ".join(m.group(1).replace(",", " ").split()) + "]]",
         csl_dumps([claim_csl_item(ref)]),
     )
+
+
+@dataclass(frozen=True)
+class ReferenceFormat:
+    """A reference format the source export writes: its URL suffix, name and writer."""
+
+    key: str  # the URL's suffix: /sources/export.<key>
+    label: str
+    content_type: str
+    render: Callable[[Iterable[Source], str], str]
+
+
+# The one list of reference formats: the URL converter, the export view, the download
+# links and the Data & API page all read it.
+REFERENCE_FORMATS: dict[str, ReferenceFormat] = {
+    f.key: f
+    for f in (
+        ReferenceFormat("ris", "RIS", "application/x-research-info-systems", to_ris),
+        ReferenceFormat("bib", "BibTeX", "application/x-bibtex", to_bibtex),
+        ReferenceFormat("json", "CSL-JSON", "application/vnd.citationstyles.csl+json", to_csl_json),
+    )
+}

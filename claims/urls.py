@@ -1,12 +1,14 @@
+import re
+
 from django.urls import path, register_converter
 
-from claims import annotations, api, dataviews, feeds, views
+from claims import annotations, api, dataviews, feeds, references, views
 
 
 class ReferenceFormat:
-    """The reference formats the source export writes."""
+    """The reference formats the source export writes (references.REFERENCE_FORMATS)."""
 
-    regex = "ris|bib|json"
+    regex = "|".join(re.escape(key) for key in references.REFERENCE_FORMATS)
 
     def to_python(self, value: str) -> str:
         return value

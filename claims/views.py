@@ -698,21 +698,16 @@ class CitationExportView(FilteredExportMixin, FilterView):
 class SourceReferenceExportView(FilteredExportMixin, FilterView):
     """The sources behind the claim list's filters as RIS, BibTeX or CSL-JSON."""
 
-    formats = {
-        "ris": (references.to_ris, "application/x-research-info-systems"),
-        "bib": (references.to_bibtex, "application/x-bibtex"),
-        "json": (references.to_csl_json, "application/vnd.citationstyles.csl+json"),
-    }
-
     def get(self, request, *args, **kwargs) -> HttpResponse:
         claims = self.filtered_claims()
         if isinstance(claims, HttpResponse):
             return claims
-        render, content_type = self.formats[self.kwargs["format"]]
+        chosen = references.REFERENCE_FORMATS[self.kwargs["format"]]
         sources = Source.objects.behind(claims).in_reading_order().for_references()
         response = HttpResponse(
-            render(sources, self.base_url()), content_type=f"{content_type}; charset=utf-8"
+            chosen.render(sources, self.base_url()),
+            content_type=f"{chosen.content_type}; charset=utf-8",
         )
-        name = f"factreg-sources-{timezone.now().date().isoformat()}.{self.kwargs['format']}"
+        name = f"factreg-sources-{timezone.now().date().isoformat()}.{chosen.key}"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response

@@ -501,3 +501,18 @@ def test_the_csv_loads_in_pandas_with_real_dates_and_every_relation(public_regis
     assert balance.supports == str(r["stake"].pk)
     assert stake.supported_by == str(r["balance"].pk)
     assert stake.contradicted_by == str(r["decline"].pk)
+
+
+def test_every_reference_format_has_a_download_link_that_answers_in_its_type(
+    client, public_registry
+):
+    from claims.references import REFERENCE_FORMATS
+
+    html = client.get("/claims/?topic=energy").content.decode()
+    for fmt in REFERENCE_FORMATS.values():
+        href = f"/sources/export.{fmt.key}?topic=energy"
+        assert f'<a href="{href}" download>{fmt.label}</a>' in html
+        response = client.get(href)
+        assert response["Content-Type"] == f"{fmt.content_type}; charset=utf-8"
+        assert "Alpha" in response.content.decode()
+    assert client.get("/sources/export.xml?topic=energy").status_code == 404

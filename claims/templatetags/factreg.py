@@ -9,6 +9,7 @@ from django.urls import get_script_prefix, reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from claims import references
 from claims.models import Attribution
 from claims.snippets import MARK_END, MARK_START
 
@@ -65,6 +66,12 @@ def export_url(context, name: str, format: str = "", **fixed: str) -> str:
             params.appendlist(key, value)
     url = reverse(name, kwargs={"format": format} if format else None)
     return f"{url}?{params.urlencode()}" if params else url
+
+
+@register.simple_tag
+def reference_formats() -> list:
+    """The source export's formats (references.REFERENCE_FORMATS), for download links."""
+    return list(references.REFERENCE_FORMATS.values())
 
 
 @register.filter
