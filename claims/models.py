@@ -13,6 +13,7 @@ from django.db.models.functions import Greatest, Least, Length
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from claims.choices import ClaimStatus, LinkRelation
 from claims.querysets import (
     ClaimLinkQuerySet,
     ClaimQuerySet,
@@ -500,11 +501,7 @@ class NullsLastIndex(models.Index):
 
 
 class Claim(Versioned):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        REVIEW = "review", "In review"
-        PUBLISHED = "published", "Published"
-        RETRACTED = "retracted", "Retracted"
+    Status = ClaimStatus
 
     # The statuses with a public page (a retracted claim keeps its URL, with a notice).
     PUBLIC = (Status.PUBLISHED, Status.RETRACTED)
@@ -987,12 +984,7 @@ class Quote(Versioned):
 
 
 class ClaimLink(Versioned):
-    class Relation(models.TextChoices):
-        CONTRADICTS = "contradicts", "contradicts"
-        SUPPORTS = "supports", "supports"
-        QUALIFIES = "qualifies", "qualifies"
-        UPDATES = "updates", "updates"
-        DUPLICATES = "duplicates", "duplicates"
+    Relation = LinkRelation
 
     SYMMETRIC = (Relation.CONTRADICTS, Relation.DUPLICATES)
     # What each relation means, defined once: the admin's help text and the public
@@ -1053,9 +1045,7 @@ class ClaimLink(Versioned):
                 condition=~Q(from_claim=F("to_claim")), name="claimlink_no_self_link"
             ),
             models.CheckConstraint(
-                condition=Q(
-                    relation__in=["contradicts", "supports", "qualifies", "updates", "duplicates"]
-                ),
+                condition=Q(relation__in=LinkRelation.values),
                 name="claimlink_relation_valid",
             ),
             models.CheckConstraint(
@@ -1070,7 +1060,7 @@ class ClaimLink(Versioned):
                 Least("from_claim", "to_claim"),
                 Greatest("from_claim", "to_claim"),
                 "relation",
-                condition=Q(relation__in=["contradicts", "duplicates"]),
+                condition=Q(relation__in=[r.value for r in LinkRelation if r.is_symmetric]),
                 name="claimlink_symmetric_once_per_pair",
                 violation_error_message=(
                     "These two claims are already linked this way in the other direction."

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import copy
 
+from claims.choices import LinkRelation
+
 VERSION = "1.0.0"
 PRECISIONS = ["day", "month", "year", "unknown"]
-RELATIONS = ["contradicts", "supports", "qualifies", "updates", "duplicates"]
+RELATIONS = LinkRelation.values
 ENTITY_KINDS = ["country", "person", "organisation", "company", "place", "agreement", "other"]
 PARTIAL_DATE = {"type": ["string", "null"], "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"}
 URL = {"type": "string", "format": "uri"}

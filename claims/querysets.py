@@ -32,6 +32,7 @@ from django.db.models import (
 from django.db.models.expressions import Col, RawSQL
 from django.db.models.functions import Coalesce, Concat, ExtractYear, Replace
 
+from claims.choices import ClaimStatus, LinkRelation
 from claims.claimants import named_in
 from claims.snippets import MARK_END, MARK_START
 from claims.textsearch import parse, to_fts5
@@ -104,7 +105,7 @@ class SourceQuerySet(models.QuerySet):
         # A correlated count, not a GROUP BY over the sources' columns: grouping
         # 2,000 sources with their texts took half a minute.
         quoting = (
-            Quote.objects.filter(source=OuterRef("pk"), claim__status="published")
+            Quote.objects.filter(source=OuterRef("pk"), claim__status=ClaimStatus.PUBLISHED)
             .order_by()
             .values("source")
             .annotate(n=Count("claim", distinct=True))
@@ -173,7 +174,9 @@ class SlugQuerySet(models.QuerySet):
     def with_published_claim_counts(self) -> SlugQuerySet:
         """Annotate `claim_count`: published claims tagged with the row."""
         return self.annotate(
-            claim_count=Count("claims", filter=Q(claims__status="published"), distinct=True)
+            claim_count=Count(
+                "claims", filter=Q(claims__status=ClaimStatus.PUBLISHED), distinct=True
+            )
         )
 
     def facets_for(self, claims: models.QuerySet, *, via: str = "claims") -> SlugQuerySet:
@@ -244,7 +247,7 @@ _SEARCH_VECTOR_COLUMN.column = "search_vector"
 class ClaimQuerySet(models.QuerySet):
     def published(self) -> ClaimQuerySet:
         """Only claims the public may see."""
-        return self.filter(status="published")
+        return self.filter(status=ClaimStatus.PUBLISHED)
 
     def dated(self) -> ClaimQuerySet:
         """Only claims with an event date."""
@@ -368,15 +371,15 @@ class ClaimQuerySet(models.QuerySet):
 
         def count(**where) -> Coalesce:
             out = ClaimLink.objects.filter(
-                from_claim=OuterRef("pk"), to_claim__status="published", **where
+                from_claim=OuterRef("pk"), to_claim__status=ClaimStatus.PUBLISHED, **where
             )
             into = ClaimLink.objects.filter(
-                to_claim=OuterRef("pk"), from_claim__status="published", **where
+                to_claim=OuterRef("pk"), from_claim__status=ClaimStatus.PUBLISHED, **where
             )
             return Coalesce(_count(out, "from_claim"), 0) + Coalesce(_count(into, "to_claim"), 0)
 
         return self.annotate(
-            contradiction_count=count(relation="contradicts"), public_link_count=count()
+            contradiction_count=count(relation=LinkRelation.CONTRADICTS), public_link_count=count()
         )
 
     def for_list(self) -> ClaimQuerySet:
@@ -529,11 +532,11 @@ class ClaimQuerySet(models.QuerySet):
         """Claims in review, oldest first, with `sent_at` and `sent_by` (who sent each)."""
         from claims.models import StatusChange
 
-        sent = StatusChange.objects.filter(claim=OuterRef("pk"), to_status="review").order_by(
-            "-changed_at", "-pk"
-        )
+        sent = StatusChange.objects.filter(
+            claim=OuterRef("pk"), to_status=ClaimStatus.REVIEW
+        ).order_by("-changed_at", "-pk")
         return (
-            self.filter(status="review")
+            self.filter(status=ClaimStatus.REVIEW)
             .annotate(
                 sent_at=Subquery(sent.values("changed_at")[:1]),
                 sent_by=Subquery(sent.values("changed_by__username")[:1]),
@@ -670,7 +673,7 @@ class IdList(models.Expression):
 class QuoteQuerySet(models.QuerySet):
     def published(self) -> QuoteQuerySet:
         """Quotes of published claims."""
-        return self.filter(claim__status="published")
+        return self.filter(claim__status=ClaimStatus.PUBLISHED)
 
     def with_source_meta(self) -> QuoteQuerySet:
         """Join each quote's source without its (long) text."""
@@ -766,7 +769,9 @@ class ClaimLinkQuerySet(models.QuerySet):
 
     def public(self) -> ClaimLinkQuerySet:
         """Links whose two claims are both published."""
-        return self.filter(from_claim__status="published", to_claim__status="published")
+        return self.filter(
+            from_claim__status=ClaimStatus.PUBLISHED, to_claim__status=ClaimStatus.PUBLISHED
+        )
 
     def with_sides(self) -> ClaimLinkQuerySet:
         """Both claims with their quotes, sources and topics, for side-by-side display."""

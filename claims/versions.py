@@ -21,14 +21,15 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef
 
+from claims.choices import ClaimStatus, LinkRelation
 from claims.csvsafe import format_number
 from claims.models import format_partial_date
 
 # How many claims one batch reads (each batch is seven queries).
 BATCH = 1000
-PUBLISHED, RETRACTED = "published", "retracted"
+PUBLISHED, RETRACTED = ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED
 PUBLIC = (PUBLISHED, RETRACTED)
-SYMMETRIC = ("contradicts", "duplicates")
+SYMMETRIC = tuple(relation for relation in LinkRelation if relation.is_symmetric)
 
 
 @dataclass(frozen=True)

@@ -55,15 +55,6 @@ MAX_PAGE_SIZE = 100
 # An archived original served for download: nothing in it may run, load or be framed.
 ORIGINAL_POLICY = "default-src 'none'; sandbox; frame-ancestors 'none'; form-action 'none'"
 
-# How a link reads from the claim at its far end.
-INVERSE = {
-    "contradicts": "Contradicted by",
-    "duplicates": "Duplicated by",
-    "supports": "Supported by",
-    "qualifies": "Qualified by",
-    "updates": "Updated by",
-}
-
 
 class PageSizeMixin:
     """Page size from `?per_page=`, capped; bad values fall back to the default."""
@@ -195,7 +186,9 @@ class OverviewView(RegistryCachedPage, TemplateView):
         return super().get_context_data(
             claim_count=published.count(),
             source_count=Source.objects.public().count(),
-            contradiction_count=ClaimLink.objects.public().for_relation("contradicts").count(),
+            contradiction_count=ClaimLink.objects.public()
+            .for_relation(ClaimLink.Relation.CONTRADICTS)
+            .count(),
             # Topics with their published claims: the claim list's facet, cached alike.
             topics=facet_rows(Topic, published, generation=generation),
             newest=published.for_list().order_by(
@@ -349,7 +342,8 @@ class ClaimDetailView(CitablePage, DetailView):
         for link in links:
             outgoing = link.from_claim_id == claim.pk
             forward = outgoing or link.is_symmetric
-            label = link.relation.capitalize() if forward else INVERSE[link.relation]
+            relation = ClaimLink.Relation(link.relation)
+            label = relation.forward if forward else relation.inverse
             link.other = link.to_claim if outgoing else link.from_claim
             groups[label].append(link)
         permalink = self.request.build_absolute_uri(claim.get_absolute_url())
@@ -405,9 +399,8 @@ class ClaimVersionView(CitablePage, TemplateView):
         groups: dict[str, list] = defaultdict(list)
         for link in content["links"]:
             forward = link["direction"] in ("outgoing", "symmetric")
-            groups[link["relation"].capitalize() if forward else INVERSE[link["relation"]]].append(
-                link
-            )
+            relation = ClaimLink.Relation(link["relation"])
+            groups[relation.forward if forward else relation.inverse].append(link)
         quotes = [
             {
                 **quote,
@@ -489,7 +482,7 @@ class SourceDetailView(RegistryCachedPage, DetailView):
             ]
         contradictions = (
             ClaimLink.objects.public()
-            .for_relation("contradicts")
+            .for_relation(ClaimLink.Relation.CONTRADICTS)
             .touching(Claim.objects.for_source(source.slug))
             .with_sides()
         )
@@ -547,7 +540,7 @@ class LinkGuideView(TemplateView):
 
     def get_context_data(self, **kwargs) -> dict:
         relations = [
-            (relation, definition, INVERSE[relation])
+            (relation, definition, relation.inverse)
             for relation, definition in ClaimLink.DEFINITIONS.items()
         ]
         return super().get_context_data(relations=relations, **kwargs)
@@ -557,7 +550,7 @@ class ContradictionListView(RegistryCachedPage, PageSizeMixin, FilterView):
     """Every contradicts link as a side-by-side pair."""
 
     filterset_class = ContradictionFilter
-    queryset = ClaimLink.objects.public().for_relation("contradicts").with_sides()
+    queryset = ClaimLink.objects.public().for_relation(ClaimLink.Relation.CONTRADICTS).with_sides()
     template_name = "claims/contradiction_list.html"
 
 
