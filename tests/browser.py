@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 # Playwright's sync API runs an asyncio event loop in the main thread for as
 # long as the browser is open. Django sees that running loop and refuses ORM
@@ -65,3 +65,26 @@ def registry(transactional_db) -> None:
     """The seeds and the curated registry, as `make db` loads them."""
     call_command("import_seeds", verbosity=0)
     call_command("load_fixtures", verbosity=0)
+
+
+def _new_page(browser: Browser, **options) -> Iterator[Page]:
+    context = browser.new_context(**options)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A desktop window, 1280 px wide."""
+    yield from _new_page(browser, viewport={"width": 1280, "height": 900})
+
+
+PHONE = {"width": 390, "height": 844}  # px, a common phone
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    """A 390 px phone screen."""
+    yield from _new_page(browser, viewport=PHONE, is_mobile=True, device_scale_factor=2)

@@ -31,15 +31,6 @@ OVERFLOW_TOLERANCE = 2  # px, for sub-pixel rounding
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-@pytest.fixture
 def narrow_page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(
         viewport={"width": NARROW, "height": 740}, device_scale_factor=2, is_mobile=True

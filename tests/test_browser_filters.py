@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from claims.models import Claim, Topic
 from tests import test_browser as base
 
-# The main journey's desktop page fixture, shared by name (pytest looks it up here).
-page = base.page
 claim_rows = base.claim_rows
 screenshot = base.screenshot
 
@@ -58,14 +56,7 @@ def test_a_researcher_chooses_topics_in_the_form_and_removes_them_with_chips(
     assert selected == ["energy"]
 
 
-def test_on_a_phone_the_filters_come_first_folded_behind_a_control(
-    live_server, registry, browser: Browser
-):
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
-    )
-    phone = context.new_page()
-    phone.set_default_timeout(10_000)
+def test_on_a_phone_the_filters_come_first_folded_behind_a_control(live_server, registry, phone):
     phone.goto(f"{live_server.url}/claims/?topic=energy&date_from=2022")
     control = phone.locator("summary", has_text="Filters (2)")
     expect(control).to_be_in_viewport()
@@ -82,4 +73,3 @@ def test_on_a_phone_the_filters_come_first_folded_behind_a_control(
     expect(phone.get_by_label("From", exact=True)).to_have_value("2022")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(phone, "filters-phone-open.png")
-    context.close()

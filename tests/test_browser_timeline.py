@@ -8,33 +8,12 @@ unless CI requires a browser) and its curated `registry`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from claims.models import Claim
+from tests.browser import PHONE
 from tests.test_browser import OVERFLOW_TOLERANCE, SCREENSHOTS
-
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def desktop(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=PHONE, is_mobile=True, device_scale_factor=2)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
 
 
 def screenshot_down_to(page: Page, name: str, selector: str) -> None:
@@ -61,9 +40,8 @@ def no_sideways_scroll(page: Page) -> bool:
 def test_every_lane_count_is_the_count_the_claim_list_gives_behind_its_link(
     live_server,
     registry,
-    desktop,
+    page,
 ):
-    page = desktop
     page.goto(live_server.url + "/timeline/")
     dated = Claim.objects.published().dated().count()
     published = Claim.objects.published().count()
