@@ -784,13 +784,6 @@ def link_is_public_for(request: HttpRequest, *claims: Claim) -> bool:
     return all(held_for_review(request, claim) for claim in claims)
 
 
-def record_versions(claim_ids: Iterable[int]) -> None:
-    """New public versions for these claims where their pages changed (the service decides)."""
-    ids = sorted(set(claim_ids))
-    if ids:
-        services.record_public_version(claim=ids[0], also=ids[1:])
-
-
 def editor(request: HttpRequest) -> User:
     """The signed-in editor (AdminSite.admin_view lets only active staff in)."""
     if not isinstance(request.user, User):
@@ -1196,11 +1189,10 @@ class ClaimAdmin(HistoryAdmin):
         if getattr(request, "_held_revision", None):
             return  # nothing is applied until a reviewer approves
         super().save_related(request, form, formsets, change)
-        Claim.objects.filter(pk=form.instance.pk).refresh_search_text()
         # A reviewer's direct change to a public claim (its fields, claimants, quotes or
         # links) is a new public version; the far ends of removed links change too.
-        services.record_public_version(
-            claim=form.instance, also=getattr(request, "_unlinked_claims", ())
+        services.claims_changed(
+            claim_ids=[form.instance.pk, *getattr(request, "_unlinked_claims", ())]
         )
 
     def construct_change_message(
@@ -1441,19 +1433,16 @@ class QuoteAdmin(HistoryAdmin):
     def save_model(self, request: HttpRequest, obj: Quote, form, change: bool) -> None:
         super().save_model(request, obj, form, change)
         claims = {obj.claim_id, *([form.initial["claim"]] if form.initial.get("claim") else [])}
-        Claim.objects.filter(pk__in=claims).refresh_search_text()
-        record_versions(claims)
+        services.claims_changed(claim_ids=claims)
 
     def delete_model(self, request: HttpRequest, obj: Quote) -> None:
         super().delete_model(request, obj)
-        Claim.objects.filter(pk=obj.claim_id).refresh_search_text()
-        record_versions([obj.claim_id])
+        services.claims_changed(claim_ids=[obj.claim_id])
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         claims = list(queryset.values_list("claim_id", flat=True))
         super().delete_queryset(request, queryset)
-        Claim.objects.filter(pk__in=claims).refresh_search_text()
-        record_versions(claims)
+        services.claims_changed(claim_ids=claims)
 
     @admin.display(description="passage")
     def short_exact(self, obj: Quote) -> str:
@@ -1585,18 +1574,18 @@ class ClaimLinkAdmin(HistoryAdmin):
                 link=obj, note=form.cleaned_data["period_note"], user=editor(request)
             )
         # Both ends list the link (and the ends it had before, if it was re-pointed).
-        record_versions(
-            [obj.from_claim_id, obj.to_claim_id]
+        services.claims_changed(
+            claim_ids=[obj.from_claim_id, obj.to_claim_id]
             + [form.initial[end] for end in ("from_claim", "to_claim") if form.initial.get(end)]
         )
 
     def delete_model(self, request: HttpRequest, obj: ClaimLink) -> None:
         super().delete_model(request, obj)
-        record_versions([obj.from_claim_id, obj.to_claim_id])
+        services.claims_changed(claim_ids=[obj.from_claim_id, obj.to_claim_id])
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         ends = [
             end for pair in queryset.values_list("from_claim_id", "to_claim_id") for end in pair
         ]
         super().delete_queryset(request, queryset)
-        record_versions(ends)
+        services.claims_changed(claim_ids=ends)

@@ -397,8 +397,6 @@ def set_source_text(
     source.save()
     for quote in report.moved:
         quote.save(update_fields=["start", "end", "exact", "prefix", "suffix", "locator"])
-    if report.moved:
-        Claim.objects.filter(pk__in={q.claim_id for q in report.moved}).refresh_search_text()
     # A quote still at its offsets is in another paragraph when a line break was added or
     # taken out before it (an edit of the same length): its "para. N" follows the page.
     numbered = paragraphs.split(text)
@@ -409,8 +407,7 @@ def set_source_text(
             quote.save(update_fields=["locator"])
             renumbered.add(quote.claim_id)
     # A moved or renumbered quote's place is shown on the claim's page: a new version of it.
-    for claim_id in sorted({q.claim_id for q in report.moved} | renumbered):
-        record_public_version(claim=claim_id)
+    claims_changed(claim_ids={q.claim_id for q in report.moved} | renumbered)
     return report
 
 
@@ -837,6 +834,80 @@ def decide_revision(
 
 
 @transaction.atomic
+def claims_changed(*, claim_ids: Iterable[int]) -> None:
+    """Bring the derived data of these claims up to date: search text, then public versions.
+
+    The one place that keeps derived data in step after an edit made outside the
+    other services (the admin's own saves of claims, quotes and links): the search
+    text is rebuilt from the statement and quotes, and each claim whose public page
+    now differs gets a new version, as do the published claims linked to it.
+    """
+    ids = sorted(set(claim_ids))
+    if not ids:
+        return
+    Claim.objects.filter(pk__in=ids).refresh_search_text()
+    _record_with_partners(ids)
+
+
+@dataclass(frozen=True)
+class QuoteCheck:
+    """What `check_quotes` found: a tally per outcome and the quotes that are not exact."""
+
+    tally: dict[Anchoring, int]
+    not_exact: list[tuple[Anchoring, Quote]]
+
+    @property
+    def orphaned(self) -> int:
+        return self.tally[Anchoring.ORPHANED]
+
+
+@transaction.atomic
+def check_quotes(*, dry_run: bool = False) -> QuoteCheck:
+    """Re-anchor every quote against its source's text; save the moved ones unless `dry_run`.
+
+    Never deletes: an orphaned quote is reported and left as it is. A moved quote's
+    claim gets its derived data refreshed, since its page shows the quote's place.
+    """
+    tally = dict.fromkeys(Anchoring, 0)
+    not_exact: list[tuple[Anchoring, Quote]] = []
+    moved: set[int] = set()
+    for quote in Quote.objects.for_report().iterator(chunk_size=500):
+        outcome = reanchor(quote, quote.source.text)
+        tally[outcome] += 1
+        if outcome is Anchoring.EXACT:
+            continue
+        not_exact.append((outcome, quote))
+        if outcome is Anchoring.MOVED and not dry_run:
+            quote.save(update_fields=["start", "end", "exact", "prefix", "suffix", "locator"])
+            moved.add(quote.claim_id)
+    claims_changed(claim_ids=moved)
+    return QuoteCheck(tally=tally, not_exact=not_exact)
+
+
+def load_fixtures(*, files: list[str], force: bool = False, verbosity: int = 0) -> int:
+    """Load the curated registry's fixture files into an empty registry; return rows found.
+
+    A registry that already has content is left alone (the count of its rows is
+    returned and nothing is loaded) unless `force`, so editors' work is never
+    overwritten. Fixtures load rows, not workflow steps, so the derived data is
+    built here: every claim's search text, and version 1 of each published claim.
+    """
+    from django.core.management import call_command
+
+    existing = sum(m.objects.count() for m in (Topic, Entity, Claim, Quote, ClaimLink))
+    if existing and not force:
+        return existing
+    with transaction.atomic():
+        call_command("loaddata", *files, verbosity=verbosity)
+        Claim.objects.refresh_search_text()
+        backfill_versions()
+    # After the load's transaction: PostgreSQL's statistics must not come from rows
+    # that might still roll back (see analyze).
+    analyze()
+    return 0
+
+
+@transaction.atomic
 def record_public_version(
     *, claim: Claim | int, also: Iterable[Claim | int] = ()
 ) -> ClaimVersion | None:
@@ -852,12 +923,15 @@ def record_public_version(
     link. Returns the claim's new version, or None.
     """
     pk = claim if isinstance(claim, int) else claim.pk
-    linked = ClaimLink.objects.touching([pk]).values_list("from_claim_id", "to_claim_id")
     others = {item if isinstance(item, int) else item.pk for item in also}
-    others |= {end for pair in linked for end in pair}
-    others.discard(pk)
-    made = _record_versions([pk, *sorted(others)])
-    return made.get(pk)
+    return _record_with_partners([pk, *sorted(others - {pk})]).get(pk)
+
+
+def _record_with_partners(claim_ids: list[int]) -> dict[int, ClaimVersion]:
+    """New versions for these claims and the claims linked to them, where their pages changed."""
+    linked = ClaimLink.objects.touching(claim_ids).values_list("from_claim_id", "to_claim_id")
+    partners = {end for pair in linked for end in pair} - set(claim_ids)
+    return _record_versions([*claim_ids, *sorted(partners)])
 
 
 def _record_versions(claim_ids: list[int]) -> dict[int, ClaimVersion]:

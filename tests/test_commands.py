@@ -38,6 +38,24 @@ def test_check_quotes_reports_exact_moved_and_orphaned_and_deletes_nothing(db, c
     assert stays.start == 0
 
 
+def test_check_quotes_gives_a_published_claim_with_a_moved_quote_a_new_citable_version(db, capsys):
+    from claims import services
+
+    source = make_source(text="Alpha beta gamma. Delta epsilon.")
+    claim = make_claim("A published claim.", status="published")
+    make_quote(claim, source, "Delta epsilon")
+    services.record_public_version(claim=claim)
+    assert [v.number for v in claim.public_versions.all()] == [1]
+    _edit_text(source, "Alpha beta gamma. NEW WORDS. Delta epsilon.")
+
+    call_command("check_quotes")
+
+    newest = claim.public_versions.order_by("-number").first()
+    assert newest.number == 2
+    assert newest.content["quotes"][0]["start"] == len("Alpha beta gamma. NEW WORDS. ")
+    assert newest.content["quotes"][0]["exact"] == "Delta epsilon"
+
+
 def test_check_quotes_dry_run_changes_nothing(db, capsys):
     source = make_source(text="Alpha beta gamma.")
     quote = make_quote(make_claim(), source, "beta")

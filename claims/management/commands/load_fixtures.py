@@ -3,12 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from claims import services
-from claims.models import Claim, ClaimLink, Entity, Quote, Topic
 
 
 class Command(BaseCommand):
@@ -26,16 +23,9 @@ class Command(BaseCommand):
         files = sorted(str(p) for p in Path(dir).glob("*.json"))
         if not files:
             raise CommandError(f"No fixtures (*.json) in {dir}.")
-        existing = sum(m.objects.count() for m in (Topic, Entity, Claim, Quote, ClaimLink))
-        if existing and not force:
+        existing = services.load_fixtures(files=files, force=force, verbosity=options["verbosity"])
+        if existing:
             self.stdout.write(
                 f"The registry already has {existing} rows; fixtures not loaded "
                 f"(editors' changes are kept). Use --force to load them anyway."
             )
-            return
-        with transaction.atomic():
-            call_command("loaddata", *files, verbosity=options["verbosity"])
-            Claim.objects.refresh_search_text()
-            # Fixtures load rows, not workflow steps: published claims get version 1 here.
-            services.backfill_versions()
-        services.analyze()
