@@ -67,7 +67,8 @@ if TYPE_CHECKING:
     from django.contrib.admin.options import InlineModelAdmin
     from django_stubs_ext import WithAnnotations
 
-    from claims.querysets import OriginalQuerySet, SlugQuerySet
+    from claims.models import OriginalQuerySet
+    from claims.querysets import SlugQuerySet
 
     # What the mixins below are mixed into, so their super() calls are checked.
     _ModelAdminBase = admin.ModelAdmin
