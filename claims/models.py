@@ -4,6 +4,7 @@ import calendar
 import datetime as dt
 import uuid
 from collections.abc import Collection, Iterable
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
@@ -25,8 +26,9 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import CombinedExpression, RawSQL
 from django.db.models.functions import Coalesce, Concat, Greatest, Least, Length
+from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -97,6 +99,32 @@ def period_display(start: str, end: str) -> str:
     return f"until {end}" if end else ""
 
 
+# Dates and numbers as the database driver gives them (see _raw): a date or ISO
+# text, a number or its text.
+RawDate = dt.date | str | None
+RawNumber = Decimal | float | int | str | None
+
+# The rows of the citation export's queries (the for_citations methods below).
+SourceCells = tuple[int, str, str, str, RawDate, str, str, str]
+ClaimCells = tuple[
+    int,
+    str,
+    str,
+    RawDate,
+    str,
+    RawNumber,
+    str,
+    RawDate,
+    str,
+    RawDate,
+    str,
+    str,
+    str | None,
+    int | None,
+]
+QuoteCells = tuple[int, int, str, int, int, int]
+
+
 def _raw(field: str) -> ExpressionWrapper:
     """A column read without Django's conversion of its values."""
     return ExpressionWrapper(F(field), output_field=models.TextField())
@@ -159,7 +187,7 @@ class Versioned(models.Model):
             super().save(*args, **kwargs)
 
 
-class OriginalQuerySet(models.QuerySet):
+class OriginalQuerySet(models.QuerySet["Original"]):
     def without_content(self) -> OriginalQuerySet:
         """Originals without their (possibly large) bytes."""
         return self.defer("content")
@@ -254,7 +282,7 @@ class Original(models.Model):
         return self.media_type
 
 
-class SourceQuerySet(models.QuerySet):
+class SourceQuerySet(models.QuerySet["Source"]):
     def get_by_natural_key(self, slug: str):
         """Look a source up by its slug (fixtures refer to sources this way)."""
         return self.get(slug=slug)
@@ -311,7 +339,7 @@ class SourceQuerySet(models.QuerySet):
             claim_count=Coalesce(Subquery(quoting, output_field=IntegerField()), 0)
         )
 
-    def for_citations(self, source_ids: Iterable[int]) -> SourceQuerySet:
+    def for_citations(self, source_ids: Iterable[int]) -> models.QuerySet[Source, SourceCells]:
         """Tuples of the source cells a citation needs: id, title, author, outlet,
         publication date (as stored) and its precision, URL and slug."""
         return (
@@ -499,7 +527,7 @@ class Source(Versioned):
         return self.origin_end if self.seed_file else None
 
 
-class TopicQuerySet(SlugQuerySet):
+class TopicQuerySet(SlugQuerySet["Topic"]):
     def public(self) -> TopicQuerySet:
         """Topics of a published claim: the only ones the public site shows."""
         return self.filter(
@@ -532,7 +560,7 @@ class Topic(Versioned):
         return (self.slug,)
 
 
-class EntityQuerySet(SlugQuerySet):
+class EntityQuerySet(SlugQuerySet["Entity"]):
     def public(self) -> EntityQuerySet:
         """Entities a published claim names, is asserted by or is located in: public ones."""
         published = Claim.Status.PUBLISHED
@@ -673,7 +701,7 @@ def _quoting(**where) -> models.QuerySet:
     return Claim.objects.filter(**where).values("pk")
 
 
-class ClaimQuerySet(models.QuerySet):
+class ClaimQuerySet(models.QuerySet["Claim"]):
     def published(self) -> ClaimQuerySet:
         """Only claims the public may see."""
         return self.filter(status=ClaimStatus.PUBLISHED)
@@ -795,7 +823,7 @@ class ClaimQuerySet(models.QuerySet):
     def with_public_link_counts(self) -> ClaimQuerySet:
         """Annotate `contradiction_count` and `public_link_count` (published partners only)."""
 
-        def count(**where) -> Coalesce:
+        def count(**where: object) -> CombinedExpression:
             out = ClaimLink.objects.filter(
                 from_claim=OuterRef("pk"), to_claim__status=ClaimStatus.PUBLISHED, **where
             )
@@ -842,11 +870,13 @@ class ClaimQuerySet(models.QuerySet):
         """Claims with the most contradicts links to published claims, most first."""
         return (
             self.with_public_link_counts()
-            .filter(contradiction_count__gt=0)
-            .order_by("-contradiction_count", F("event_date").desc(nulls_last=True), "pk")
+            # F()s, not names: the type checker checks names against the model's
+            # fields and cannot see an annotation made in another method.
+            .filter(GreaterThan(F("contradiction_count"), 0))
+            .order_by(F("contradiction_count").desc(), F("event_date").desc(nulls_last=True), "pk")
         )
 
-    def for_citations(self) -> ClaimQuerySet:
+    def for_citations(self) -> models.QuerySet[Claim, ClaimCells]:
         """Tuples of the claim cells a citation needs, newest first (the export's order)."""
         # Dates and the value come as the driver gives them (a date or ISO text,
         # a number): Django's per-row converters cost a quarter of the export's
@@ -1282,7 +1312,7 @@ class PairDismissal(models.Model):
         return f"#{self.first_claim_id} and #{self.second_claim_id}: {self.reason}"
 
 
-class StatusChangeQuerySet(models.QuerySet):
+class StatusChangeQuerySet(models.QuerySet["StatusChange"]):
     def announced(self) -> StatusChangeQuerySet:
         """Steps that published or retracted a claim that is public now, newest first."""
         return self.filter(
@@ -1365,7 +1395,7 @@ class ClaimRevision(models.Model):
         return f"Change to claim #{self.claim_id} ({self.get_status_display()})"
 
 
-class ClaimVersionQuerySet(models.QuerySet):
+class ClaimVersionQuerySet(models.QuerySet["ClaimVersion"]):
     def of_public_claims(self) -> ClaimVersionQuerySet:
         """Versions of claims that have a public page now (published or retracted)."""
         return self.filter(claim__status__in=Claim.PUBLIC)
@@ -1430,7 +1460,7 @@ class ClaimVersion(models.Model):
         return self.status == Claim.Status.RETRACTED
 
 
-class QuoteQuerySet(models.QuerySet):
+class QuoteQuerySet(models.QuerySet["Quote"]):
     def published(self) -> QuoteQuerySet:
         """Quotes of published claims."""
         return self.filter(claim__status=ClaimStatus.PUBLISHED)
@@ -1439,7 +1469,7 @@ class QuoteQuerySet(models.QuerySet):
         """Join each quote's source without its (long) text."""
         return self.select_related("source").defer("source__text")
 
-    def for_citations(self, claim_ids: Iterable[int]) -> QuoteQuerySet:
+    def for_citations(self, claim_ids: Iterable[int]) -> models.QuerySet[Quote, QuoteCells]:
         """The quotes of `claim_ids` as tuples (claim, source, exact, start, end, locator),
         in each claim's citation order: by source title, then position."""
         return (
@@ -1497,7 +1527,7 @@ class Quote(Versioned):
             raise ValidationError({"exact": "The quote does not match the source at its offsets."})
 
 
-class ClaimLinkQuerySet(models.QuerySet):
+class ClaimLinkQuerySet(models.QuerySet["ClaimLink"]):
     def involving(self, claim: Claim) -> ClaimLinkQuerySet:
         """Links from `claim`, plus symmetric links that point at it."""
         return self.filter(

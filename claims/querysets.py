@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from typing import Any, Self, TypeVar
 
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -22,16 +23,20 @@ from claims.choices import ClaimStatus
 
 FTS_TABLE = "claims_claim_fts"  # SQLite's full-text index of claims (migration 0004)
 SEARCH_CONFIG = "english"
+SEARCH_VECTOR = "search_vector"  # PostgreSQL's stored tsvector column of claims (migration 0013)
 # What editors type to find a claim by its number: `89` or `#89` (at most a 64-bit id).
 CLAIM_NUMBER = re.compile(r"#?(\d{1,18})")
 
+# The model of a SlugQuerySet: Topic or Entity (both have a unique slug and a name).
+_Slugged = TypeVar("_Slugged", bound=models.Model)
 
-class SlugQuerySet(models.QuerySet):
-    def get_by_natural_key(self, slug: str):
+
+class SlugQuerySet(models.QuerySet[_Slugged]):
+    def get_by_natural_key(self, slug: str) -> _Slugged:
         """Look a row up by its slug (fixtures refer to it this way)."""
         return self.get(slug=slug)
 
-    def ranked_for(self, term: str) -> SlugQuerySet:
+    def ranked_for(self, term: str) -> Self:
         """Rows named `term` first, then those with an alias line equal to it, then as ordered."""
         term = term.strip()
         if not term:
@@ -52,7 +57,7 @@ class SlugQuerySet(models.QuerySet):
         rows = rows.alias(search_rank=Case(*ranks, default=Value(2)))
         return rows.order_by("search_rank", *current_order(self))
 
-    def with_published_claim_counts(self) -> SlugQuerySet:
+    def with_published_claim_counts(self) -> Self:
         """Annotate `claim_count`: published claims tagged with the row."""
         return self.annotate(
             claim_count=Count(
@@ -60,7 +65,7 @@ class SlugQuerySet(models.QuerySet):
             )
         )
 
-    def facets_for(self, claims: models.QuerySet, *, via: str = "claims") -> SlugQuerySet:
+    def facets_for(self, claims: models.QuerySet[Any], *, via: str = "claims") -> Self:
         """Rows tagged on any of `claims` (through the relation `via`: `claims` for tags,
         `claims_asserted` for claimants), with `claim_count` among them, most first."""
         # The count reuses the filter's join; a claim has a tag once, so no DISTINCT.
@@ -71,21 +76,31 @@ class SlugQuerySet(models.QuerySet):
         )
 
 
-class StoredSearchVector(models.Expression):
+class StoredSearchVector(F):
     """The claim's stored tsvector on PostgreSQL (migration 0013; not a model field).
 
     A column of the query's own claims table, so it follows the table's alias
-    when the query becomes a subquery.
+    when the query becomes a subquery. An F, like any reference resolved against
+    the query, but resolved to the column itself: no model field names it.
     """
 
-    output_field = SearchVectorField()
+    def __init__(self) -> None:
+        super().__init__(SEARCH_VECTOR)
 
-    def resolve_expression(self, query=None, *args, **kwargs) -> Col:
-        return Col(query.get_initial_alias(), _SEARCH_VECTOR_COLUMN, self.output_field)
+    def resolve_expression(
+        self,
+        query: Any | None = None,
+        allow_joins: bool = True,
+        reuse: set[str] | None = None,
+        summarize: bool = False,
+        for_save: bool = False,
+    ) -> Col:
+        assert query is not None  # Django resolves an expression against its query
+        return Col(query.get_initial_alias(), _SEARCH_VECTOR_COLUMN)
 
 
 _SEARCH_VECTOR_COLUMN = SearchVectorField()
-_SEARCH_VECTOR_COLUMN.column = "search_vector"
+_SEARCH_VECTOR_COLUMN.column = SEARCH_VECTOR
 
 
 def claim_number(term: str) -> int | None:
