@@ -1,11 +1,27 @@
 from __future__ import annotations
 
 import json
+from typing import TypedDict
 
 from django.core.management.base import BaseCommand
 
 from claims import services
 from claims.models import Claim, ClaimLink, Entity, Quote, Source, Topic
+
+
+class QuoteRow(TypedDict):
+    """A quote in the report: where it sits in its source text and in the seed file."""
+
+    id: int
+    claim: int
+    source: str
+    seed_file: str
+    seed_start: int | None
+    seed_end: int | None
+    start: int
+    end: int
+    exact: str
+    verbatim: bool
 
 
 def build_report() -> dict:
@@ -20,7 +36,7 @@ def build_report() -> dict:
     by_relation = dict.fromkeys(ClaimLink.Relation.values, 0)
     for link in link_rows:
         by_relation[link.relation] += 1
-    quote_rows = [
+    quote_rows: list[QuoteRow] = [
         {
             "id": q.pk,
             "claim": q.claim_id,
