@@ -83,9 +83,12 @@ bench-load: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/gunicorn --config gunicorn.conf.py factreg.wsgi
 
+# mypy with django-stubs too (configured in pyproject.toml); the Django plugin
+# imports the settings, hence the development values.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(DEV_ENV) $(BIN)/mypy
 
 # mypy with django-stubs (configured in pyproject.toml); the Django plugin imports
 # the settings, hence the development values.

@@ -67,7 +67,8 @@ if TYPE_CHECKING:
     from django.contrib.admin.options import InlineModelAdmin
     from django_stubs_ext import WithAnnotations
 
-    from claims.querysets import OriginalQuerySet, SlugQuerySet
+    from claims.models import OriginalQuerySet
+    from claims.querysets import SlugQuerySet
 
     # What the mixins below are mixed into, so their super() calls are checked.
     _ModelAdminBase = admin.ModelAdmin
@@ -1216,7 +1217,8 @@ class ClaimAdmin(HistoryAdmin):
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         if formset.model is ClaimLink:
-            request._unlinked_claims = unlinked_claims(formset)
+            # For save_related, later in this request (an attribute no stub can declare).
+            request._unlinked_claims = unlinked_claims(formset)  # type: ignore[attr-defined]
         for instance in formset.save(commit=False):
             if isinstance(instance, ClaimLink) and instance.created_by_id is None:
                 instance.created_by = editor(request)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connections, models
+from django.db.models import F
 from django.utils.functional import cached_property
+
+if TYPE_CHECKING:
+    from claims.models import Claim, ClaimQuerySet, Entity, Topic
 
 TTL = 3600  # seconds; a change moves the generation on long before that
 
@@ -40,15 +44,17 @@ class CachedCountPaginator(Paginator):
     `generation` is RegistryState.current(), read once per request by the view.
     """
 
-    def __init__(self, *args, generation: str, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    object_list: ClaimQuerySet
+
+    def __init__(self, object_list: ClaimQuerySet, *args, generation: str, **kwargs) -> None:
+        super().__init__(object_list, *args, **kwargs)
         self.generation = generation
 
     @cached_property
     def count(self) -> int:
         return cached_count(self.object_list, generation=self.generation)
 
-    def page(self, number) -> Page:
+    def page(self, number: int | str) -> Page[Claim]:
         """The page's rows in two steps: its keys in order, then only those rows.
 
         One query with OFFSET computed every row's annotations (link counts, rank,
@@ -62,7 +68,7 @@ class CachedCountPaginator(Paginator):
             top = self.count
         pks = list(self.object_list.values_list("pk", flat=True)[bottom:top])
         rows = {row.pk: row for row in self.object_list.order_by().among(pks)}
-        return self._get_page([rows[pk] for pk in pks if pk in rows], number, self)
+        return Page([rows[pk] for pk in pks if pk in rows], number, self)
 
 
 def cached_count(queryset: models.QuerySet, *, generation: str) -> int:
@@ -85,7 +91,7 @@ class Facets:
         self.key = _key("facets", claims.order_by().values("pk"), generation)
 
     def rows(
-        self, model: type[models.Model], *, via: str = "claims", limit: int | None = None
+        self, model: type[Topic | Entity], *, via: str = "claims", limit: int | None = None
     ) -> list[FacetRow]:
         """`model.objects.facets_for(claims, via=via)[:limit]` as FacetRows."""
         # Plain tuples, not model instances: unpickling 25 entities from the cache
@@ -95,9 +101,10 @@ class Facets:
         def compute() -> list[FacetRow]:
             # Built only on a miss: building the query alone cost 1 ms a facet.
             rows = model.objects.facets_for(self.claims, via=via)
-            return [
-                FacetRow(*row) for row in rows.values_list("slug", "name", "claim_count")[:limit]
-            ]
+            # F("claim_count"), not the name: the type checker checks names against
+            # the model's fields and cannot see the annotation facets_for made.
+            columns = rows.values_list("slug", "name", F("claim_count"))
+            return [FacetRow(*row) for row in columns[:limit]]
 
         return _cached(key, compute)
 
@@ -110,7 +117,7 @@ class FacetRow(NamedTuple):
     claim_count: int
 
 
-def facet_rows(model: type[models.Model], claims: models.QuerySet, *, generation: str) -> list:
+def facet_rows(model: type[Topic | Entity], claims: models.QuerySet, *, generation: str) -> list:
     """Rows of `model` (instances) with `claim_count` among `claims`, cached per filter state."""
     key = _key(f"facet-rows:{model._meta.label_lower}", claims.order_by().values("pk"), generation)
     return _cached(key, lambda: list(model.objects.facets_for(claims)))

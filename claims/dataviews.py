@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
-from claims import annotations, api, exports, failures, openapi, snapshot
+from claims import api, exports, failures, openapi, snapshot
+from claims.annotations import PAGE_SIZE as ANNOTATION_PAGE_SIZE
 from claims.models import Claim, RegistryState, Source, Topic
 from claims.views import RegistryCachedPage
 
@@ -86,7 +87,7 @@ class DataPackageView(RegistryCachedPage, View):
 class SnapshotTableView(View):
     """GET /data/snapshot/<table>.csv: one table of the snapshot, streamed."""
 
-    def get(self, request: HttpRequest, table: str) -> HttpResponse:
+    def get(self, request: HttpRequest, table: str) -> StreamingHttpResponse:
         found = snapshot.TABLES.get(table)
         if found is None:
             raise Http404(f"The snapshot has no table {table!r}.")
@@ -105,7 +106,7 @@ class SnapshotTableView(View):
 class SnapshotZipView(View):
     """GET /data/snapshot.zip: the descriptor and every table in one zip."""
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: HttpRequest) -> StreamingHttpResponse:
         using = router.db_for_read(Claim)
         failures.ping(using)
         response = StreamingHttpResponse(
@@ -147,6 +148,6 @@ class DataPageView(RegistryCachedPage, TemplateView):
             example_response=example,
             example_source=source,
             example_topic=Topic.objects.public().order_by("name").only("slug", "name").first(),
-            annotation_page_size=annotations.PAGE_SIZE,
+            annotation_page_size=ANNOTATION_PAGE_SIZE,
             **kwargs,
         )

@@ -11,19 +11,23 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from django.contrib.syndication.views import Feed
-from django.db.models import QuerySet, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.views import View
 
-from claims.models import Claim, StatusChange, Topic
+from claims.models import Claim, ClaimQuerySet, StatusChange, Topic
 from claims.views import RegistryCachedPage
 
 FEED_SIZE = 50
+
+# What a feed is about: the whole registry (None) or one topic.
+_Scope = TypeVar("_Scope", None, Topic)
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ class Announcement:
     reason: str = ""  # why it was retracted
 
 
-def announcements(claims: QuerySet[Claim], *, limit: int = FEED_SIZE) -> list[Announcement]:
+def announcements(claims: ClaimQuerySet, *, limit: int = FEED_SIZE) -> list[Announcement]:
     """The `limit` newest publications and retractions among `claims` (public ones), newest
     first, in three queries: recorded steps, unrecorded claims, and their topics."""
     claims = claims.visible()
@@ -71,25 +75,31 @@ def announcements(claims: QuerySet[Claim], *, limit: int = FEED_SIZE) -> list[An
     return found
 
 
-class ClaimFeed(Feed):
+class AnnouncementFeed(Feed, Generic[_Scope]):
     """Claims newly published or retracted, newest first. One instance per request."""
 
     feed_type = Atom1Feed
-    title = "factreg: claims published or retracted"
     subtitle = "New and withdrawn claims in the registry, each backed by verbatim quotes."
     author_name = "factreg"
 
-    def get_object(self, request: HttpRequest, *args, **kwargs) -> Topic | None:
+    def get_object(self, request: HttpRequest, *args, **kwargs) -> _Scope:
         self.request = request  # for absolute item ids; a fresh feed serves each request
-        return None
+        return self.scope(**kwargs)
 
-    def link(self, obj: Topic | None) -> str:
-        return reverse("claims:claim-list")
+    def scope(self, **kwargs: str) -> _Scope:
+        """What the feed is about, from the URL's arguments."""
+        raise NotImplementedError
 
-    def claims(self, obj: Topic | None) -> QuerySet[Claim]:
-        return Claim.objects.all()
+    def title(self, obj: _Scope) -> str:
+        raise NotImplementedError
 
-    def items(self, obj: Topic | None) -> list[Announcement]:
+    def link(self, obj: _Scope) -> str:
+        raise NotImplementedError
+
+    def claims(self, obj: _Scope) -> ClaimQuerySet:
+        raise NotImplementedError
+
+    def items(self, obj: _Scope) -> list[Announcement]:
         return announcements(self.claims(obj))
 
     def item_title(self, item: Announcement) -> str:
@@ -117,12 +127,27 @@ class ClaimFeed(Feed):
         return [topic.name for topic in item.claim.topics.all()]
 
 
-class TopicClaimFeed(ClaimFeed):
+class ClaimFeed(AnnouncementFeed[None]):
+    """The whole registry's claims newly published or retracted."""
+
+    def scope(self, **kwargs: str) -> None:
+        return None
+
+    def title(self, obj: None) -> str:
+        return "factreg: claims published or retracted"
+
+    def link(self, obj: None) -> str:
+        return reverse("claims:claim-list")
+
+    def claims(self, obj: None) -> ClaimQuerySet:
+        return Claim.objects.all()
+
+
+class TopicClaimFeed(AnnouncementFeed[Topic]):
     """One topic's claims newly published or retracted; unknown or non-public topics are 404."""
 
-    def get_object(self, request: HttpRequest, slug: str) -> Topic:
-        super().get_object(request)
-        return get_object_or_404(Topic.objects.public(), slug=slug)
+    def scope(self, **kwargs: str) -> Topic:
+        return get_object_or_404(Topic.objects.public(), slug=kwargs["slug"])
 
     def title(self, obj: Topic) -> str:
         return f"factreg: {obj.name}: claims published or retracted"
@@ -130,14 +155,14 @@ class TopicClaimFeed(ClaimFeed):
     def link(self, obj: Topic) -> str:
         return obj.get_absolute_url()
 
-    def claims(self, obj: Topic) -> QuerySet[Claim]:
+    def claims(self, obj: Topic) -> ClaimQuerySet:
         return Claim.objects.for_topic(obj)
 
 
 class FeedView(RegistryCachedPage, View):
     """Serves a feed, cached until the registry changes."""
 
-    feed_class: type[ClaimFeed] = ClaimFeed
+    feed_class: type[ClaimFeed | TopicClaimFeed] = ClaimFeed
 
     def get(self, request: HttpRequest, **kwargs) -> HttpResponse:
         return self.feed_class()(request, **kwargs)

@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from claims.models import Claim, ClaimLink, DatePrecision, Entity, Source, Topic
 
 if TYPE_CHECKING:
-    from claims.querysets import ClaimLinkQuerySet, ClaimQuerySet
+    from claims.models import ClaimLinkQuerySet, ClaimQuerySet
 
 MAX_QUERY_LENGTH = 200
 _PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")

@@ -6,11 +6,26 @@ puts them together, so the command and the tests read one definition.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from claims import services
 from claims.models import Claim, ClaimLink, Entity, Quote, Source, Topic
 from claims.services import Coverage
+
+
+class QuoteRow(TypedDict):
+    """A quote in the report: where it sits in its source text and in the seed file."""
+
+    id: int
+    claim: int
+    source: str
+    seed_file: str
+    seed_start: int | None
+    seed_end: int | None
+    start: int
+    end: int
+    exact: str
+    verbatim: bool
 
 
 def build_report() -> dict[str, Any]:
@@ -37,7 +52,7 @@ def counts(
     *,
     sources: list[Source],
     claims: list[Claim],
-    quotes: list[dict[str, Any]],
+    quotes: list[QuoteRow],
     links: list[ClaimLink],
 ) -> dict[str, Any]:
     """The totals at the top of the report."""
@@ -75,7 +90,7 @@ def counts(
     }
 
 
-def quote_row(q: Quote) -> dict[str, Any]:
+def quote_row(q: Quote) -> QuoteRow:
     """A quote, with its offsets in its seed file where the source came from one."""
     seed_start = q.source.seed_start
     return {

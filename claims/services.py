@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connections, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -1126,9 +1127,11 @@ def suggested_pairs(*, limit: int | None = 50) -> list[disagreements.Suggestion]
             year_from=year_from,
             year_to=year_to,
         )
+        # F()s for the annotations: the type checker checks plain names against the
+        # model's fields and cannot see an annotation made in another method.
         for pk, statement, value, unit, year_from, year_to in published.with_period_years()
         .order_by("pk")
-        .values_list("pk", "statement", "value", "unit", "period_from_year", "period_to_year")
+        .values_list("pk", "statement", "value", "unit", F("period_from_year"), F("period_to_year"))
     ]
     linked = ClaimLink.objects.values_list("from_claim_id", "to_claim_id")
     dismissed = PairDismissal.objects.values_list("first_claim_id", "second_claim_id")

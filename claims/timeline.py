@@ -835,6 +835,8 @@ def _stack(
     years, so exact dates take the top rows and the long bars go below them.
     """
     rank = {"month": 1, "year": 2}
+    # (rank, left edge, right edge, the points with their x, the bar's ends or None)
+    items: list[tuple[int, float, float, list[tuple[Point, float]], tuple[float, float] | None]]
     items = []
     for group in _groups(spec.points):
         first, after = _span(group[0])
@@ -845,8 +847,8 @@ def _stack(
             continue
         # Side by side at the middle of the bar, in as few rows as fit on it.
         pitch = 2 * RADIUS + GAP
-        rows = math.ceil(len(group) / max(1, int((x2 - x1) // pitch)))
-        per_row = math.ceil(len(group) / rows)
+        row_count = math.ceil(len(group) / max(1, int((x2 - x1) // pitch)))
+        per_row = math.ceil(len(group) / row_count)
         middle = (x1 + x2) / 2
         for k in range(0, len(group), per_row):
             chunk = group[k : k + per_row]
@@ -856,7 +858,8 @@ def _stack(
             items.append((rank[group[0].precision], lo, hi, members, (x1, x2)))
     items.sort(key=lambda item: (item[0], item[1], item[2], item[3][0][0].id))
     rows: list[list[tuple[float, float]]] = []
-    dots, bars = [], []
+    dots: list[Dot] = []
+    bars: list[Bar] = []
     for _, lo, hi, members, bar in items:
         row = next(
             (
@@ -968,7 +971,9 @@ def layout_tall(
     for spec in specs:
         for key, count in Counter(_slot(point) for point in spec.points).items():
             fullest[key] = max(fullest[key], count)
-    pieces, lengths, lead = [], [], []
+    pieces: list[tuple[int, int, bool]] = []
+    lengths: list[float] = []
+    lead: list[float] = []
     for a, b, broken in year_pieces([_span(p) for p in points]):
         if broken:
             pieces.append((a, b, True))

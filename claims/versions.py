@@ -23,7 +23,14 @@ from django.db.models import Exists, OuterRef
 
 from claims.choices import ClaimStatus, LinkRelation
 from claims.csvsafe import format_number
-from claims.models import format_partial_date
+from claims.models import (
+    Attribution,
+    Claim,
+    ClaimLink,
+    ClaimVersion,
+    Quote,
+    format_partial_date,
+)
 
 # How many claims one batch reads (each batch is seven queries).
 BATCH = 1000
@@ -44,8 +51,6 @@ class Models:
 
     @classmethod
     def current(cls) -> Models:
-        from claims.models import Attribution, Claim, ClaimLink, ClaimVersion, Quote
-
         return cls(Claim, Quote, ClaimLink, Attribution, ClaimVersion)
 
     @classmethod
