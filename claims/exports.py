@@ -18,9 +18,10 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from itertools import groupby, islice
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from django.db import connections, transaction
+from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
@@ -29,6 +30,7 @@ from claims.choices import LinkRelation
 from claims.csvsafe import escape_text, format_number
 from claims.models import (
     Attribution,
+    Claim,
     ClaimLink,
     Entity,
     Quote,
@@ -72,6 +74,12 @@ class Column:
     # For a link column: the relation, and which end of the link the row's claim is
     # ("to": the claims linking to it are listed, "from": those it links to, "either").
     link: tuple[LinkRelation, str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.format is None and len(self.fields) != 1:
+            raise ValueError(
+                f"Column {self.header}: a cell made from several values needs a format"
+            )
 
 
 def _joined(names: Sequence[str]) -> str:
@@ -341,21 +349,19 @@ _NAMES = {
 
 # How a cell is made from its part's record: (format, index of its one value, None),
 # or (format, 0, getter of its values) for a column made from several.
-Step = tuple[Callable[..., str] | None, int, Callable[[Sequence[Any]], tuple] | None]
+_Step = tuple[Callable[..., str] | None, int, Callable[[Sequence[Any]], tuple] | None]
 
 
-def _steps(columns: Iterable[Column], names: tuple[str, ...]) -> tuple[Step, ...]:
-    steps: list[Step] = []
+def _steps(columns: Iterable[Column], names: tuple[str, ...]) -> tuple[_Step, ...]:
+    steps: list[_Step] = []
     for column in columns:
         where = [names.index(field) for field in column.fields]
-        if column.format is None and len(where) != 1:
-            raise ValueError(f"Column {column.header}: several values need a format")
         many = itemgetter(*where) if len(where) > 1 else None
         steps.append((column.format, where[0], many))
     return tuple(steps)
 
 
-def _cells(steps: tuple[Step, ...], record: Sequence[Any]) -> list[str]:
+def _cells(steps: tuple[_Step, ...], record: Sequence[Any]) -> list[str]:
     # The hot loop: one comprehension, no call for a value that already is its text.
     return [
         record[i] if fmt is None else fmt(record[i]) if many is None else fmt(*many(record))
@@ -368,19 +374,21 @@ def _cells(steps: tuple[Step, ...], record: Sequence[Any]) -> list[str]:
 # of CSV text; a row is its runs' pieces joined with commas. A claim's pieces are
 # the same in all of its rows, so each claim gets a row template with a hole (%s)
 # for each of the other runs (`_HOLES`, in order).
-_RUNS = [(part, tuple(run)) for part, run in groupby(COLUMNS, key=lambda column: column.part)]
-_RUN_STEPS = {part: [_steps(run, _NAMES[part]) for of, run in _RUNS if of is part] for part in Part}
-_HOLES = [
-    (part, k, _RUN_STEPS[part][k])
-    for at, (part, _) in enumerate(_RUNS)
-    if part is not Part.CLAIM
-    for k in [sum(1 for of, _ in _RUNS[:at] if of is part)]
-]
+def _runs() -> list[tuple[Part, int, tuple[_Step, ...]]]:
+    """Each run as (part, how many runs of that part come before it, its steps)."""
+    runs: list[tuple[Part, int, tuple[_Step, ...]]] = []
+    for part, columns in groupby(COLUMNS, key=lambda column: column.part):
+        before = sum(1 for of, _, _ in runs if of is part)
+        runs.append((part, before, _steps(columns, _NAMES[part])))
+    return runs
 
 
+_RUNS = _runs()
+_RUN_STEPS = {part: [steps for of, _, steps in _RUNS if of is part] for part in Part}
+_HOLES = [run for run in _RUNS if run[0] is not Part.CLAIM]
 # What a claim's row template is made from: "{}" for each of its pieces, "%s" for
 # each hole.
-_TEMPLATE = ",".join("{}" if part is Part.CLAIM else "%s" for part, _ in _RUNS) + "\r\n"
+_TEMPLATE = ",".join("{}" if part is Part.CLAIM else "%s" for part, _, _ in _RUNS) + "\r\n"
 
 
 def _row_template(claim_pieces: list[str]) -> str:
@@ -477,7 +485,7 @@ def _related_by_claim(claim_ids: list[int], public: bool) -> list[dict[int, list
 
 
 def citation_text(
-    claims: ClaimQuerySet,
+    claims: QuerySet[Claim],
     *,
     base_url: str,
     exported_at: dt.datetime,
@@ -501,7 +509,10 @@ def citation_text(
     # IMMEDIATE (see settings), one would hold the write lock for the whole export.
     streaming = connections[claims.db].vendor == "postgresql"
     with transaction.atomic(using=claims.db) if streaming else nullcontext():
-        yield from _citation_chunks(claims, base_url, exported_at, public, chunk_size)
+        # Every queryset of claims is Claim.objects' ClaimQuerySet (django-filter's `qs`
+        # is typed as a plain QuerySet).
+        chosen = cast("ClaimQuerySet", claims)
+        yield from _citation_chunks(chosen, base_url, exported_at, public, chunk_size)
 
 
 def _citation_chunks(
@@ -560,7 +571,7 @@ def export_filename(today: dt.date) -> str:
 
 
 def citations_response(
-    claims: ClaimQuerySet, *, base_url: str, now: dt.datetime, bom: bool, public: bool = True
+    claims: QuerySet[Claim], *, base_url: str, now: dt.datetime, bom: bool, public: bool = True
 ) -> StreamingHttpResponse:
     """A streamed CSV download of the citations behind `claims`."""
     # The database answers before the response starts, so one that cannot be reached
