@@ -83,7 +83,7 @@ class Column:
 
 
 def _joined(names: Sequence[str]) -> str:
-    return escape_text(JOIN.join(names))
+    return escape_text(JOIN.join(names)) if names else ""
 
 
 def _ids(ids: Sequence[int]) -> str:
