@@ -12,11 +12,12 @@ from decimal import Decimal
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 ESCAPE = "'"
+_ESCAPED = (*TRIGGERS, ESCAPE)  # built once: the export calls escape_text for most cells
 
 
 def escape_text(value: str) -> str:
     """Neutralise a text cell for spreadsheets."""
-    return ESCAPE + value if value.startswith((*TRIGGERS, ESCAPE)) else value
+    return ESCAPE + value if value.startswith(_ESCAPED) else value
 
 
 def unescape_text(value: str) -> str:

@@ -15,50 +15,8 @@ from claims.annotations import PAGE_SIZE as ANNOTATION_PAGE_SIZE
 from claims.models import Claim, RegistryState, Source, Topic
 from claims.views import RegistryCachedPage
 
-# What each column of the citations CSV holds. The page lists exports.HEADER, in its
-# order, with these notes; a test checks that every column has one.
-CITATION_COLUMNS = {
-    "claim_id": "The claim's number; its page is /claims/<claim_id>/.",
-    "claim": "The claim's statement.",
-    "claim_status": "The claim's status: published, as the site exports published claims only.",
-    "event_date": "The date the claim is about, at its precision (2022, 2022-02 or 2022-02-22).",
-    "event_date_precision": "day, month, year or unknown.",
-    "value": "The quantity the claim states, as a plain number.",
-    "unit": "The unit of the value, e.g. percent, troops, USD.",
-    "topics": "The claim's topics, joined with '; '.",
-    "entities": "The entities it names, joined with '; '.",
-    "quote": "The verbatim quote (one row per quote).",
-    "quote_start": "Where the quote starts in the source's text (a character offset).",
-    "quote_end": "Where it ends (exclusive).",
-    "paragraph": "The paragraph of the source the quote is in.",
-    "source_title": "The source's title.",
-    "author": "The source's author; blank when unknown.",
-    "outlet": "Where the source was published; blank when unknown.",
-    "published": "The source's publication date, at its precision.",
-    "published_precision": "day, month, year or unknown.",
-    "url": "The original's address; blank when unknown.",
-    "source_page": "The source's page here (add #q<id> for the quote).",
-    "claim_page": "The claim's permanent page.",
-    "contradicted_by": "Published claims that contradict this one (ids, joined with '; ').",
-    "supported_by": "Published claims that support this one.",
-    "exported_at": "When the file was made (ISO 8601, UTC).",
-    "claimants": "Who asserts the claim, as Name (role), joined with '; '.",
-    "as_of_start": "The start of the period the claim holds for, at its precision.",
-    "as_of_end": "The end of that period.",
-    "measure": "How a figure was measured or determined.",
-    "place": "Where the claim holds (an entity's name).",
-    "event_date_start": "The first day the event date covers (any date parser reads it).",
-    "event_date_end": "The last day the event date covers.",
-    "supports": "Published claims this one supports.",
-    "qualifies": "Published claims this one qualifies.",
-    "qualified_by": "Published claims that qualify this one.",
-    "updates": "Earlier claims this one updates.",
-    "updated_by": "Later claims that update this one.",
-    "duplicates": "Claims this one duplicates.",
-    "duplicated_by": "Claims that duplicate this one.",
-    "claim_version": "The claim's newest public version number (blank before its first).",
-    "version_url": "That version's permanent URL (/claims/<id>/v/<n>/); later edits keep it.",
-}
+# What each column of the citations CSV holds, in its order: the page lists them all.
+CITATION_COLUMNS = {column.header: column.description for column in exports.COLUMNS}
 
 
 def base_url(request: HttpRequest) -> str:
@@ -142,7 +100,7 @@ class DataPageView(RegistryCachedPage, TemplateView):
         source = Source.objects.public().order_by("pk").only("slug").first()
         return super().get_context_data(
             site=base_url(request),
-            citation_columns=[(name, CITATION_COLUMNS.get(name, "")) for name in exports.HEADER],
+            citation_columns=list(CITATION_COLUMNS.items()),
             tables=list(snapshot.TABLES.values()),
             example_claim=claim,
             example_response=example,

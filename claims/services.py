@@ -674,20 +674,8 @@ def take_action_on_many(
 
 # --- Changes to published claims, held for a reviewer ---------------------------------
 
-REVISABLE = (
-    "statement",
-    "event_date",
-    "event_date_precision",
-    "value",
-    "unit",
-    "as_of_start",
-    "as_of_start_precision",
-    "as_of_end",
-    "as_of_end_precision",
-    "measure",
-    "place",
-    "note",
-)
+# A change holds exactly the claim's own fields that its versions record.
+REVISABLE = versions.CONTENT_FIELDS
 REVISABLE_SETS = ("topics", "entities")
 
 

@@ -32,6 +32,30 @@ from claims.models import (
     format_partial_date,
 )
 
+# The claim's own fields a version records. They are also what an editor's change
+# to a public claim proposes (services.REVISABLE): a held change can touch exactly
+# what a version shows, no more and no less. (Its links, quotes and claimants have
+# their own editors; its status and retraction, their own workflow.)
+CONTENT_FIELDS = (
+    "statement",
+    "event_date",
+    "event_date_precision",
+    "value",
+    "unit",
+    "as_of_start",
+    "as_of_start_precision",
+    "as_of_end",
+    "as_of_end_precision",
+    "measure",
+    "place",
+    "note",
+)
+# What a snapshot reads for them: the place as its slug and name.
+_CONTENT_READS = tuple(
+    read
+    for name in CONTENT_FIELDS
+    for read in (("place__slug", "place__name") if name == "place" else (name,))
+)
 # How many claims one batch reads (each batch is seven queries).
 BATCH = 1000
 PUBLISHED, RETRACTED = ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED
@@ -111,69 +135,26 @@ def backfill(*, models: Models | None = None) -> int:
 
 def _batch(ids: list[int], m: Models) -> tuple[dict[int, dict], dict[int, dt.datetime]]:
     """The snapshots of the public claims among `ids`, and when each last changed."""
-    rows = m.claim.objects.filter(pk__in=ids, status__in=PUBLIC).values_list(
-        "pk",
-        "statement",
-        "status",
-        "event_date",
-        "event_date_precision",
-        "value",
-        "unit",
-        "as_of_start",
-        "as_of_start_precision",
-        "as_of_end",
-        "as_of_end_precision",
-        "measure",
-        "place__slug",
-        "place__name",
-        "note",
-        "retraction_reason",
-        "retracted_at",
-        "updated_at",
+    rows = m.claim.objects.filter(pk__in=ids, status__in=PUBLIC).values(
+        "pk", "status", *_CONTENT_READS, "retraction_reason", "retracted_at", "updated_at"
     )
     content: dict[int, dict] = {}
     updated: dict[int, dt.datetime] = {}
-    for (
-        pk,
-        statement,
-        status,
-        event_date,
-        event_precision,
-        value,
-        unit,
-        as_of_start,
-        as_of_start_precision,
-        as_of_end,
-        as_of_end_precision,
-        measure,
-        place_slug,
-        place_name,
-        note,
-        retraction_reason,
-        retracted_at,
-        updated_at,
-    ) in rows:
-        updated[pk] = updated_at
+    for row in rows:
+        pk, status, retracted_at = row["pk"], row["status"], row["retracted_at"]
+        updated[pk] = row["updated_at"]
+        own = {name: _content_value(row, name) for name in CONTENT_FIELDS}
         content[pk] = {
-            "statement": statement,
+            # The status after the statement: the key order of the versions stored so far.
+            "statement": own.pop("statement"),
             "status": status,
-            "event_date": format_partial_date(event_date, event_precision),
-            "event_date_precision": event_precision,
-            "value": None if value is None else format_number(value),
-            "unit": unit,
-            "as_of_start": format_partial_date(as_of_start, as_of_start_precision),
-            "as_of_start_precision": as_of_start_precision,
-            "as_of_end": format_partial_date(as_of_end, as_of_end_precision),
-            "as_of_end_precision": as_of_end_precision,
-            "measure": measure,
-            "place": {"slug": place_slug, "name": place_name} if place_slug else None,
-            "note": note,
+            **own,
             "topics": [],
             "entities": [],
             "claimants": [],
             "quotes": [],
             "links": [],
-            "retraction_reason": retraction_reason if status == RETRACTED else "",
+            "retraction_reason": row["retraction_reason"] if status == RETRACTED else "",
             "retracted_at": (
                 retracted_at.isoformat() if status == RETRACTED and retracted_at else None
             ),
@@ -207,6 +188,18 @@ def _batch(ids: list[int], m: Models) -> tuple[dict[int, dict], dict[int, dt.dat
     _add_quotes(content, ids, m)
     _add_links(content, ids, m)
     return content, updated
+
+
+def _content_value(row: dict, name: str) -> Any:
+    """A content field as a snapshot holds it: plain JSON, dates at their precision."""
+    if name == "place":
+        slug = row["place__slug"]
+        return {"slug": slug, "name": row["place__name"]} if slug else None
+    if f"{name}_precision" in CONTENT_FIELDS:
+        return format_partial_date(row[name], row[f"{name}_precision"])
+    if name == "value":
+        return None if row[name] is None else format_number(row[name])
+    return row[name]
 
 
 def _add_quotes(content: dict[int, dict], ids: list[int], m: Models) -> None:

@@ -118,6 +118,17 @@ def test_formula_like_text_is_neutralised_but_numbers_stay_numbers(db):
     assert row["unit"] == "'-percent"
 
 
+def test_percent_signs_and_braces_in_any_cell_are_written_as_they_are(db):
+    source = make_source(title="100% {draft}", text="In a survey, 77% named Russia %s {0}.\n")
+    claim = make_claim("Up 5 %% or %(x)s, {0} {}.", status="published", value=5, unit="%")
+    make_quote(claim, source, "77% named Russia %s {0}")
+    (row,) = csv.DictReader(io.StringIO(_csv(Claim.objects.published())))
+    assert row["claim"] == "Up 5 %% or %(x)s, {0} {}."
+    assert row["unit"] == "%"
+    assert row["quote"] == "77% named Russia %s {0}"
+    assert row["source_title"] == "100% {draft}"
+
+
 def test_export_view_streams_an_rfc4180_attachment(client, public_registry):
     response = client.get(reverse("claims:citation-export"), {"topic": "energy"})
     assert isinstance(response, StreamingHttpResponse)
