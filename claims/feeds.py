@@ -131,7 +131,7 @@ class TopicClaimFeed(ClaimFeed):
         return obj.get_absolute_url()
 
     def claims(self, obj: Topic) -> QuerySet[Claim]:
-        return Claim.objects.for_topic(obj)
+        return obj.claims.all()
 
 
 class FeedView(RegistryCachedPage, View):

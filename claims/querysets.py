@@ -260,18 +260,6 @@ class ClaimQuerySet(models.QuerySet):
         first = Case(When(pk=number, then=Value(0)), default=Value(1))
         return self.alias(number_rank=first).order_by("number_rank", *_current_order(self))
 
-    def for_topic(self, topic) -> ClaimQuerySet:
-        """Claims tagged with `topic` (a Topic, or its slug)."""
-        return (
-            self.filter(topics__slug=topic) if isinstance(topic, str) else self.filter(topics=topic)
-        )
-
-    def for_entity(self, entity) -> ClaimQuerySet:
-        """Claims that name `entity` (an Entity, or its slug)."""
-        if isinstance(entity, str):
-            return self.filter(entities__slug=entity)
-        return self.filter(entities=entity)
-
     def for_source(self, slug: str) -> ClaimQuerySet:
         """Claims with at least one quote from the source `slug`."""
         return self.filter(pk__in=_quoting(quotes__source__slug=slug))
