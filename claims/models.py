@@ -179,6 +179,11 @@ class Original(models.Model):
         name = self.final_url or self.url or self.filename or self.get_kind_display()
         return f"{name} ({self.media_type}, {self.size} bytes)"
 
+    @property
+    def is_fetched(self) -> bool:
+        """Whether it was fetched from a URL (the source page says from where and when)."""
+        return self.kind == self.Kind.URL
+
     # What readers call each kind of document the registry takes in.
     DOCUMENT_KINDS = {
         "text/html": "HTML page",
@@ -648,6 +653,14 @@ class Claim(Versioned):
         return reverse("claims:claim-detail", args=[self.pk])
 
     @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_retracted(self) -> bool:
+        return self.status == self.Status.RETRACTED
+
+    @property
     def event_date_display(self) -> str:
         """The event date at its real precision."""
         return format_partial_date(self.event_date, self.event_date_precision)
@@ -937,6 +950,10 @@ class ClaimVersion(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("claims:claim-version", args=[self.claim_id, self.number])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Claim.Status.PUBLISHED
 
     @property
     def is_retracted(self) -> bool:

@@ -37,6 +37,7 @@ from claims.counts import (
 from claims.facets import claim_facets
 from claims.filters import ClaimFilter, ContradictionFilter, ListFilterSet, tidy_query_url
 from claims.models import (
+    Attribution,
     Claim,
     ClaimLink,
     ClaimVersion,
@@ -342,7 +343,7 @@ class ClaimDetailView(CitablePage, DetailView):
                 claim_id=claim.pk,
                 statement=claim.statement,
                 version=current,
-                retracted=claim.status == Claim.Status.RETRACTED,
+                retracted=claim.is_retracted,
             ),
             **kwargs,
         )
@@ -400,6 +401,7 @@ class ClaimVersionView(CitablePage, TemplateView):
         return super().get_context_data(
             claim_id=pk,
             version=version,
+            Role=Attribution.Role,  # the snapshot's claimants name their role by its value
             content=content,
             as_of=period_display(content["as_of_start"], content["as_of_end"]),
             quotes=quotes,
