@@ -255,12 +255,13 @@ class QueryState:
         A value the page itself applies (Energy on /topics/energy/) cannot be taken
         off its own address: its link goes to the claim list with the other filters.
         """
+        values = self.params.getlist(name)
+        without = [v for v in values if v != value]
         if (name, value) in self.page_filters:
             base = reverse("claims:claim-list")
-            query = self._query(drop=["page"])
+            query = self._query(drop=["page"], put={name: without})
             return f"{base}?{query}" if query else base
-        values = self.params.getlist(name)
-        chosen = [v for v in values if v != value] if value in values else [*values, value]
+        chosen = without if value in values else [*values, value]
         return "?" + self._query(drop=["page"], put={name: chosen})
 
     @property

@@ -218,3 +218,10 @@ def test_a_cut_facet_says_so_and_its_more_link_shows_the_rest(client, public_reg
     assert "more…" not in longer.content.decode()
     # The longer list keeps the filters: every count is of the energy claims.
     assert _status(longer) == _status(response)
+
+
+def test_leaving_a_topic_page_by_its_facet_drops_the_topic_even_when_also_in_the_url(
+    client, public_registry
+):
+    html = client.get("/topics/energy/?topic=energy&topic=military").content.decode()
+    assert '<a href="/claims/?topic=military" aria-current="true" class="on">✓ Energy</a>' in html
