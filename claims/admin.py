@@ -33,6 +33,7 @@ from claims.forms import (
     HELD_ID_FIELDS,
     CandidateDismissForm,
     ClaimForm,
+    ClaimIdsForm,
     ClaimLinkAdminForm,
     ClaimLinkForm,
     ClaimLinkFormSet,
@@ -42,6 +43,7 @@ from claims.forms import (
     SourceChangeForm,
     SourceIntakeForm,
     SourceMetadataForm,
+    StatementForm,
     VersionedForm,
     VersionedInlineFormSet,
     WorkflowForm,
@@ -803,10 +805,12 @@ def passage_initial(request: HttpRequest) -> dict | None:
     The browser's offsets are only a hint: the anchoring module finds the passage
     in the stored text, and the quote form anchors it again when it is saved.
     """
-    if request.method != "GET" or "passage_source" not in request.GET:
+    if request.method != "GET":
+        return None
+    form = PassageForm(request.GET)
+    if "passage_source" not in form.data:
         return None
     if not hasattr(request, "_passage_initial"):
-        form = PassageForm(request.GET)
         request._passage_initial = (  # type: ignore[attr-defined]  # kept for this request
             {
                 "source": form.cleaned_data["passage_source"].pk,
@@ -1296,7 +1300,7 @@ class ClaimAdmin(HistoryAdmin):
             raise Http404("No such workflow step.")
         if not request.user.has_perm(step.permission):
             raise PermissionDenied
-        ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()]
+        ids = ClaimIdsForm(request.GET).claim_ids
         claims = list(Claim.objects.filter(pk__in=ids).order_by("pk"))
         if not claims:
             raise Http404("No claims chosen.")
@@ -1321,7 +1325,7 @@ class ClaimAdmin(HistoryAdmin):
         as entities to offer the editor; nothing is added until they click."""
         if not (self.has_add_permission(request) or self.has_change_permission(request)):
             raise PermissionDenied
-        suggestion = claimants.suggest(request.GET.get("statement", "")[:2000])
+        suggestion = claimants.suggest(StatementForm(request.GET).text)
         if suggestion is None:
             return JsonResponse({"phrase": "", "role": "", "basis": "", "entities": []})
         entities = Entity.objects.named_in(suggestion.phrase)

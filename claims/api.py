@@ -18,7 +18,6 @@ from claims.counts import CachedCountPaginator
 from claims.csvsafe import format_number
 from claims.filters import ClaimFilter
 from claims.models import Claim, ClaimLink, Quote, RegistryState, Source
-from claims.views import PageSizeMixin
 
 
 def error(status: int, message: str, **details) -> JsonResponse:
@@ -129,7 +128,7 @@ def links_by_claim(claims: list[Claim], request: HttpRequest) -> dict[int, list[
     return found
 
 
-class ClaimListApiView(PageSizeMixin, FilterMixin, View):
+class ClaimListApiView(FilterMixin, View):
     """GET /api/claims/: the claim list's filters and pagination, as JSON."""
 
     filterset_class = ClaimFilter
@@ -144,22 +143,21 @@ class ClaimListApiView(PageSizeMixin, FilterMixin, View):
             return error(400, "Invalid filters.", fields=filterset.errors.get_json_data())
         paginator = CachedCountPaginator(
             filterset.qs,
-            self.get_paginate_by(filterset.qs),
+            filterset.options.page_size,
             generation=RegistryState.current(),
         )
         try:
-            page = paginator.page(request.GET.get("page") or 1)
+            page = paginator.page(filterset.options.page_number)
         except InvalidPage as problem:
             return error(404, f"Invalid page: {problem}")
         claims = list(page.object_list)
         links = links_by_claim(claims, request)
+        state = filterset.query_state()
 
         def page_url(number: int | None) -> str | None:
             if number is None:
                 return None
-            params = request.GET.copy()
-            params["page"] = str(number)
-            return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+            return request.build_absolute_uri(f"{request.path}?{state.page_query(number)}")
 
         return JsonResponse(
             {

@@ -32,6 +32,8 @@ from decimal import Decimal
 from functools import lru_cache
 from itertools import combinations
 
+from claims.choices import LinkRelation
+
 BLOCK = 50
 THRESHOLD = 4
 DISAGREEING = {"different figures", "opposite wording"}
@@ -138,7 +140,7 @@ class Suggestion:
 
     first: int
     second: int
-    relation: str
+    relation: LinkRelation
     score: int
     reasons: tuple[str, ...]
 
@@ -184,11 +186,11 @@ def score(a: ClaimFacts, b: ClaimFacts) -> Suggestion | None:
         points["one negates"] = 1
     total = sum(points.values())
     if _apart(a, b):
-        relation = "updates"
+        relation = LinkRelation.UPDATES
     elif figures or "opposite wording" in points:
-        relation = "contradicts"
+        relation = LinkRelation.CONTRADICTS
     else:
-        relation = "qualifies"
+        relation = LinkRelation.QUALIFIES
     first, second = sorted((a.id, b.id))
     return Suggestion(first, second, relation, total, tuple(points))
 

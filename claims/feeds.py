@@ -156,7 +156,7 @@ class TopicClaimFeed(AnnouncementFeed[Topic]):
         return obj.get_absolute_url()
 
     def claims(self, obj: Topic) -> ClaimQuerySet:
-        return Claim.objects.for_topic(obj)
+        return Claim.objects.filter(topics=obj)
 
 
 class FeedView(RegistryCachedPage, View):

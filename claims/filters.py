@@ -5,8 +5,10 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlencode
 
 import django_filters
 import django_filters.fields
@@ -15,14 +17,19 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.http import QueryDict
+from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 
+from claims import references
 from claims.models import Claim, ClaimLink, DatePrecision, Entity, Source, Topic
 
 if TYPE_CHECKING:
     from claims.models import ClaimLinkQuerySet, ClaimQuerySet
 
 MAX_QUERY_LENGTH = 200
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
 _PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 
 
@@ -163,6 +170,159 @@ class CompactSelectMultiple(forms.SelectMultiple):
         return super().render(name, value, attrs, renderer)
 
 
+class ListOptions(forms.Form):
+    """What a list's query string says besides its filters: the page, the page size, the
+    facets' length and Excel's byte order mark. Read with the filters, by their FilterSet.
+
+    Never invalid: a hand-edited or stale value falls back to the default, so the fields
+    take the raw text (no validators) and the properties below read it.
+    """
+
+    page = forms.Field(required=False)
+    per_page = forms.Field(required=False)
+    facet_size = forms.Field(required=False)
+    bom = forms.Field(required=False)
+
+    def _raw(self, name: str) -> str:
+        return str(self[name].value() or "")
+
+    @property
+    def page_number(self) -> str:
+        """The page asked for, as typed: the paginator checks it (a bad one is a 404)."""
+        return self._raw("page") or "1"
+
+    @property
+    def page_size(self) -> int:
+        """`?per_page=`, between 1 and MAX_PAGE_SIZE; the default when it is not a number."""
+        try:
+            size = int(self._raw("per_page") or DEFAULT_PAGE_SIZE)
+        except ValueError:
+            return DEFAULT_PAGE_SIZE
+        return min(max(size, 1), MAX_PAGE_SIZE)
+
+    @property
+    def facets_expanded(self) -> bool:
+        """`?facet_size=max`: a cut facet's "more…" link asks for its longer list."""
+        return self._raw("facet_size") == FACET_SIZE_MAX
+
+    @property
+    def wants_bom(self) -> bool:
+        """`?bom=1`: the CSV starts with a byte order mark, for Excel."""
+        return self._raw("bom") == "1"
+
+
+FACET_SIZE_MAX = "max"
+
+
+@dataclass(frozen=True)
+class QueryState:
+    """A page's query string as its FilterSet read it, and the links made from it.
+
+    Templates take their URLs from here rather than from the request: the facets'
+    toggles, "more…", the exports and the header's search box.
+    """
+
+    params: QueryDict
+    # Filters the page applies beyond its query string, as (parameter, value): a topic
+    # page's topic, the contradictions' relation, the timeline's dated claims. The
+    # exports add them; a facet value among them links to the claim list without it.
+    page_filters: tuple[tuple[str, str], ...] = ()
+
+    @cached_property
+    def _lists(self) -> list[tuple[str, list[str]]]:
+        return list(self.params.lists())
+
+    def _query(self, *, drop: Iterable[str] = (), put: Mapping[str, list[str]] = {}) -> str:
+        """This query string without the keys in `drop` and with `put`'s values for its keys
+        (in place, or at the end), encoded as QueryDict.urlencode would: a facet builds
+        dozens of these, and copying the QueryDict for each cost 90 µs."""
+        pairs: list[tuple[str, str]] = []
+        for key, values in self._lists:
+            if key not in drop:
+                pairs += [(key, v) for v in put.get(key, values)]
+        known = {key for key, _ in self._lists}
+        pairs += [(key, v) for key, values in put.items() if key not in known for v in values]
+        return urlencode(pairs)
+
+    @property
+    def q(self) -> str:
+        """The search as typed, for the header's search box."""
+        return self.params.get("q", "")
+
+    def toggle_url(self, name: str, value: str) -> str:
+        """This query string with `value` added to or removed from `name`; back to page 1.
+
+        A value the page itself applies (Energy on /topics/energy/) cannot be taken
+        off its own address: its link goes to the claim list with the other filters.
+        """
+        values = self.params.getlist(name)
+        without = [v for v in values if v != value]
+        if (name, value) in self.page_filters:
+            base = reverse("claims:claim-list")
+            query = self._query(drop=["page"], put={name: without})
+            return f"{base}?{query}" if query else base
+        chosen = without if value in values else [*values, value]
+        return "?" + self._query(drop=["page"], put={name: chosen})
+
+    @property
+    def more_facets_url(self) -> str:
+        """This query string asking for the facets' longer lists; back to page 1."""
+        return "?" + self._query(drop=["page"], put={"facet_size": [FACET_SIZE_MAX]})
+
+    def export_url(self, name: str, format: str = "") -> str:
+        """An export of what this page lists: its filters and the page's own, without paging."""
+        added: dict[str, list[str]] = {}
+        for key, value in self.page_filters:
+            have = added.get(key, self.params.getlist(key))
+            if value not in have:
+                added[key] = [*have, value]
+        query = self._query(drop=NOT_FILTER_OPTIONS, put=added)
+        url = reverse(name, kwargs={"format": format} if format else None)
+        return f"{url}?{query}" if query else url
+
+    @property
+    def csv_url(self) -> str:
+        return self.export_url("claims:citation-export")
+
+    @property
+    def reference_links(self) -> list[tuple[references.ReferenceFormat, str]]:
+        """Each reference format (references.REFERENCE_FORMATS) with its export URL."""
+        return [
+            (chosen, self.export_url("claims:source-export", chosen.key))
+            for chosen in references.REFERENCE_FORMATS.values()
+        ]
+
+    def page_query(self, number: int) -> str:
+        """This query string at page `number`."""
+        return self._query(put={"page": [str(number)]})
+
+
+# The options an export leaves behind: they shape a page of the list, not what it lists.
+NOT_FILTER_OPTIONS = ("page", "per_page", "facet_size")
+
+
+class ListFilterSet(django_filters.FilterSet):
+    """A FilterSet that also reads its list's options (ListOptions) from the same data,
+    so that it is the one reader of a list's query string."""
+
+    queryset: QuerySet
+    data: QueryDict | dict
+
+    def __init__(self, data: QueryDict | None = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(data, *args, **kwargs)
+        self.options = ListOptions(self.data)
+
+    def page_filters(self) -> list[tuple[str, str]]:
+        """The filters the page applies beyond its query string (none here)."""
+        return []
+
+    def query_state(self, **page_filters: str) -> QueryState:
+        """The URL state for templates; `page_filters` are the view's own, e.g. a relation."""
+        params = self.data.copy() if isinstance(self.data, QueryDict) else QueryDict()
+        extra = [(key, value) for key, value in page_filters.items() if value]
+        return QueryState(params, tuple(self.page_filters() + extra))
+
+
 @dataclass(frozen=True)
 class Chip:
     """One active filter as the reader sees it, with the URL that removes it."""
@@ -172,7 +332,7 @@ class Chip:
     remove_url: str
 
 
-class ClaimFilter(django_filters.FilterSet):
+class ClaimFilter(ListFilterSet):
     q = django_filters.CharFilter(
         label="Search",
         method="filter_search",
@@ -248,6 +408,46 @@ class ClaimFilter(django_filters.FilterSet):
         model = Claim
         fields: list[str] = []
 
+    # How the result line names each tag filter: "on Energy", "naming Lukoil".
+    PHRASES = {"topic": "on", "entity": "naming", "claimant": "asserted by"}
+
+    def __init__(
+        self,
+        data: QueryDict | None = None,
+        *args: Any,
+        fixed: Mapping[str, Topic | Entity] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`fixed`: the tag a topic's or an entity's page is about (e.g. {"topic": energy}).
+
+        Applied by the same filter as `?topic=`, so the page lists what the claim list
+        lists for it and its facet shows it chosen; it is part of the page's address,
+        so it is not a chip the reader can remove.
+        """
+        super().__init__(data, *args, **kwargs)
+        self.fixed = dict(fixed or {})
+        for name, tag in self.fixed.items():
+            self.queryset = self.filters[name].filter(self.queryset, [tag])
+
+    @classmethod
+    def claims_where(cls, name: str, value: Topic | Entity | Source) -> ClaimQuerySet:
+        """Claims of any status that the filter `name` lets through for one cleaned `value`:
+        other FilterSets ask this one rather than say again what "on a topic" means."""
+        filterset = cls(queryset=Claim.objects.all())
+        chosen = filterset.filters[name]
+        many = isinstance(chosen, django_filters.ModelMultipleChoiceFilter)
+        return chosen.filter(filterset.queryset, [value] if many else value)
+
+    def page_filters(self) -> list[tuple[str, str]]:
+        return [(name, tag.slug) for name, tag in self.fixed.items()]
+
+    def selected(self, name: str) -> set[str]:
+        """The slugs chosen for the tag filter `name`: the page's own and the query string's."""
+        chosen = {tag.slug for key, tag in self.fixed.items() if key == name}
+        if self.is_bound and self.form.is_valid():
+            chosen |= {row.slug for row in self.form.cleaned_data.get(name) or ()}
+        return chosen
+
     def filter_search(self, queryset: ClaimQuerySet, name: str, value: str) -> ClaimQuerySet:
         return queryset.search(value)
 
@@ -275,8 +475,8 @@ class ClaimFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         return super().filter_queryset(queryset).order_by(*SORTS[self.clean_sort()])
 
-    # What is not a filter: the order and the paging change no claim's membership.
-    NOT_FILTERS = frozenset({"sort", "page", "per_page"})
+    # What is not a filter: the order and the list's options change no claim's membership.
+    NOT_FILTERS = frozenset({"sort", *ListOptions.base_fields})
 
     def _chosen(self) -> dict:
         """The valid filters in use, as cleaned by the form (empty when it is unbound)."""
@@ -322,17 +522,11 @@ class ClaimFilter(django_filters.FilterSet):
     def description(self) -> str:
         """The filters in words, for the result line: "on Energy, 2022–2023, matching “gas”"."""
         chosen = self._chosen()
-        parts: list[str] = []
-
-        def names(key: str) -> str:
-            return _and([str(row) for row in chosen.get(key, [])])
-
-        if "topic" in chosen:
-            parts.append(f"on {names('topic')}")
-        if "entity" in chosen:
-            parts.append(f"naming {names('entity')}")
-        if "claimant" in chosen:
-            parts.append(f"asserted by {names('claimant')}")
+        # The page's own tag first: "on Energy" on /topics/energy/.
+        parts = [f"{self.PHRASES[name]} {tag}" for name, tag in self.fixed.items()]
+        for name, phrase in self.PHRASES.items():
+            if name in chosen:
+                parts.append(f"{phrase} {_and([str(row) for row in chosen[name]])}")
         if "source" in chosen:
             parts.append(f"quoted from “{chosen['source'].title}”")
         if "outlet" in chosen:
@@ -362,6 +556,15 @@ def _and(words: list[str]) -> str:
     return " and ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
 
 
+def tidy_query_url(path: str, params: QueryDict) -> str | None:
+    """`path` with the query string `params` less its blank values, if it has any (else None)."""
+    cleaned = clean_query(params)
+    if cleaned.urlencode() == params.urlencode():
+        return None
+    query = cleaned.urlencode()
+    return f"{path}?{query}" if query else path
+
+
 def clean_query(params: QueryDict) -> QueryDict:
     """`params` without empty values: a submitted form's blank fields make no URL noise."""
     cleaned = QueryDict(mutable=True)
@@ -372,7 +575,7 @@ def clean_query(params: QueryDict) -> QueryDict:
     return cleaned
 
 
-class ContradictionFilter(django_filters.FilterSet):
+class ContradictionFilter(ListFilterSet):
     """Contradicts links where either claim matches."""
 
     topic = django_filters.ModelChoiceFilter(
@@ -397,7 +600,8 @@ class ContradictionFilter(django_filters.FilterSet):
         model = ClaimLink
         fields: list[str] = []
 
-    _PATHS = {"topic": "topics", "entity": "entities", "source": "quotes__source"}
-
-    def filter_side(self, queryset: ClaimLinkQuerySet, name: str, value) -> ClaimLinkQuerySet:
-        return queryset.touching(Claim.objects.filter(**{self._PATHS[name]: value}))
+    def filter_side(
+        self, queryset: ClaimLinkQuerySet, name: str, value: Topic | Entity | Source
+    ) -> ClaimLinkQuerySet:
+        # Which claims are "on a topic" is the claim filter's to say.
+        return queryset.touching(ClaimFilter.claims_where(name, value))

@@ -476,6 +476,31 @@ def _browser_lines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+class ClaimIdsForm(forms.Form):
+    """`?ids=1,2,3`: the claims a workflow step is confirmed for (the changelist's selection).
+
+    A raw field: anything that is not a number is left out, as a hand-edited URL should be.
+    """
+
+    ids = forms.Field(required=False)
+
+    @property
+    def claim_ids(self) -> list[int]:
+        raw = str(self["ids"].value() or "")
+        return [int(i) for i in raw.split(",") if i.strip().isdigit()]
+
+
+class StatementForm(forms.Form):
+    """`?statement=`: a claim's statement as the editor is typing it, to suggest claimants."""
+
+    statement = forms.Field(required=False)
+    MAX_LENGTH = 2000  # the suggestion reads the start; a statement is far shorter
+
+    @property
+    def text(self) -> str:
+        return str(self["statement"].value() or "")[: self.MAX_LENGTH]
+
+
 class PassageForm(forms.Form):
     """A passage an editor selected (or pasted) in a source's reading view."""
 

@@ -218,6 +218,11 @@ class Original(models.Model):
         name = self.final_url or self.url or self.filename or self.get_kind_display()
         return f"{name} ({self.media_type}, {self.size} bytes)"
 
+    @property
+    def is_fetched(self) -> bool:
+        """Whether it was fetched from a URL (the source page says from where and when)."""
+        return self.kind == self.Kind.URL
+
     # What readers call each kind of document the registry takes in.
     DOCUMENT_KINDS = {
         "text/html": "HTML page",
@@ -677,18 +682,6 @@ class ClaimQuerySet(models.QuerySet["Claim"]):
         first = Case(When(pk=number, then=Value(0)), default=Value(1))
         return self.alias(number_rank=first).order_by("number_rank", *current_order(self))
 
-    def for_topic(self, topic) -> ClaimQuerySet:
-        """Claims tagged with `topic` (a Topic, or its slug)."""
-        return (
-            self.filter(topics__slug=topic) if isinstance(topic, str) else self.filter(topics=topic)
-        )
-
-    def for_entity(self, entity) -> ClaimQuerySet:
-        """Claims that name `entity` (an Entity, or its slug)."""
-        if isinstance(entity, str):
-            return self.filter(entities__slug=entity)
-        return self.filter(entities=entity)
-
     def for_source(self, slug: str) -> ClaimQuerySet:
         """Claims with at least one quote from the source `slug`."""
         return self.filter(pk__in=_quoting(quotes__source__slug=slug))
@@ -943,6 +936,8 @@ class Claim(Versioned):
 
     # The statuses with a public page (a retracted claim keeps its URL, with a notice).
     PUBLIC = (Status.PUBLISHED, Status.RETRACTED)
+    # Set by the source page for display: the paragraphs where the claim is quoted there.
+    paragraphs_here: list[tuple[int, str]]
 
     statement = models.TextField(
         help_text="One neutral sentence in the editor's own words.", validators=[one_line]
@@ -1084,6 +1079,14 @@ class Claim(Versioned):
 
     def get_absolute_url(self) -> str:
         return reverse("claims:claim-detail", args=[self.pk])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_retracted(self) -> bool:
+        return self.status == self.Status.RETRACTED
 
     @property
     def event_date_display(self) -> str:
@@ -1401,6 +1404,10 @@ class ClaimVersion(models.Model):
         return reverse("claims:claim-version", args=[self.claim_id, self.number])
 
     @property
+    def is_published(self) -> bool:
+        return self.status == Claim.Status.PUBLISHED
+
+    @property
     def is_retracted(self) -> bool:
         return self.status == Claim.Status.RETRACTED
 
@@ -1540,6 +1547,11 @@ class ClaimLinkQuerySet(models.QuerySet["ClaimLink"]):
 
 class ClaimLink(Versioned):
     Relation = LinkRelation
+
+    # Set by the claim and source pages for display: the claim at the far end, and on
+    # a source page the one quoted there.
+    other: Claim
+    here: Claim
 
     SYMMETRIC = (Relation.CONTRADICTS, Relation.DUPLICATES)
     # What each relation means, defined once: the admin's help text and the public

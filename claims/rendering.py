@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -119,8 +119,23 @@ def numbered_text(text: str, marks: Iterable[Mark], style: MarkStyle = PUBLIC_MA
     return mark_safe("".join(parts))  # every part is escaped above
 
 
+class CitedSource(Protocol):
+    """What a citation reads of a source: a Source, or a claim version's snapshot of one."""
+
+    @property
+    def author(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def outlet(self) -> str: ...
+    @property
+    def published_display(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+
+
 def _citation_parts(
-    source: Source, paragraph: int | None, paragraph_link: str = ""
+    source: CitedSource, paragraph: int | None, paragraph_link: str = ""
 ) -> list[tuple[str, str]]:
     """A citation's parts as (text, link): only the paragraph links, to its place on the
     source page."""
@@ -135,7 +150,7 @@ def _citation_parts(
     return [(text, link) for text, link in parts if text]
 
 
-def source_citation(source: Source, paragraph: int | None = None) -> str:
+def source_citation(source: CitedSource, paragraph: int | None = None) -> str:
     """Author, “Title”, outlet, date, paragraph and URL, as far as they are known."""
     return ", ".join(text for text, _ in _citation_parts(source, paragraph))
 

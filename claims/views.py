@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from types import SimpleNamespace
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from django.core.cache import cache
 from django.db.models import Count, F, Min, QuerySet
@@ -15,14 +15,17 @@ from django.http import (
     HttpResponseRedirect,
     QueryDict,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import content_disposition_header
 from django.views.generic import DetailView, ListView, TemplateView, View
 from django_filters.views import FilterView
 
 from claims import anchoring, exports, opendata, paragraphs, references, snippets, timeline
+from claims.choices import LinkRelation
 from claims.counts import (
     TTL,
     CachedCountPaginator,
@@ -32,8 +35,10 @@ from claims.counts import (
     facet_rows,
     page_key,
 )
-from claims.filters import ClaimFilter, ContradictionFilter, clean_query
+from claims.facets import claim_facets
+from claims.filters import ClaimFilter, ContradictionFilter, ListFilterSet, tidy_query_url
 from claims.models import (
+    Attribution,
     Claim,
     ClaimLink,
     ClaimVersion,
@@ -50,39 +55,38 @@ from claims.rendering import (
     source_citation,
 )
 
-DEFAULT_PAGE_SIZE = 25
-MAX_PAGE_SIZE = 100
+if TYPE_CHECKING:
+    from claims.models import ClaimQuerySet
+
 # An archived original served for download: nothing in it may run, load or be framed.
 ORIGINAL_POLICY = "default-src 'none'; sandbox; frame-ancestors 'none'; form-action 'none'"
 
 
 class PageSizeMixin:
-    """Page size from `?per_page=`, capped; bad values fall back to the default."""
+    """Page size from the FilterSet's options (`?per_page=`, capped; bad values fall back)."""
+
+    filterset: ListFilterSet
 
     def get_paginate_by(self, queryset: QuerySet) -> int:
-        try:
-            size = int(self.request.GET.get("per_page", DEFAULT_PAGE_SIZE))
-        except ValueError:
-            return DEFAULT_PAGE_SIZE
-        return min(max(size, 1), MAX_PAGE_SIZE)
+        return self.filterset.options.page_size
 
 
-class CleanQueryMixin:
+class CleanQueryMixin(View):
     """Send a query string with blank parameters on to the same one without them.
 
     A submitted form sends every field, filled or not; the address a reader then
     copies and shares should carry only the filters in use.
     """
 
-    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        cleaned = clean_query(request.GET)
-        if cleaned.urlencode() != request.GET.urlencode():
-            query = cleaned.urlencode()
-            return HttpResponseRedirect(f"{request.path}?{query}" if query else request.path)
-        return super().get(request, *args, **kwargs)
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+        if request.method in ("GET", "HEAD") and (
+            tidy := tidy_query_url(request.path, request.GET)
+        ):
+            return HttpResponseRedirect(tidy)
+        return super().dispatch(request, *args, **kwargs)
 
 
-class RegistryCachedPage:
+class RegistryCachedPage(View):
     """Serve the page from the cache while the registry is unchanged.
 
     A public page depends only on its URL and the registry, and every change to
@@ -95,7 +99,7 @@ class RegistryCachedPage:
     from the cache it takes one query.
     """
 
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
         if request.method not in ("GET", "HEAD"):
             return super().dispatch(request, *args, **kwargs)
         self.generation = RegistryState.current()  # read once: the page's counts use it too
@@ -104,7 +108,8 @@ class RegistryCachedPage:
             content, content_type = cached
             return HttpResponse(content, content_type=content_type)
         response = super().dispatch(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming:  # not a 404 or redirect
+        # Not a 404, a redirect or a streamed download.
+        if response.status_code == 200 and isinstance(response, HttpResponse):
             if hasattr(response, "render"):  # a template's; a feed or JSON is already rendered
                 response.render()
             cache.set(key, (response.content, response["Content-Type"]), TTL)
@@ -173,7 +178,7 @@ class OverviewView(RegistryCachedPage, TemplateView):
     template_name = "claims/overview.html"
 
     @staticmethod
-    def most_contested(published: QuerySet, generation: str) -> list:
+    def most_contested(published: ClaimQuerySet, generation: str) -> list:
         """The six most contested claims; which six is cached (counting links for every
         claim took 100 ms at 100,000 claims), their rows are read fresh."""
         pks = cached_pks(published.most_contested(), generation=generation, limit=6)
@@ -199,16 +204,6 @@ class OverviewView(RegistryCachedPage, TemplateView):
         )
 
 
-@dataclass(frozen=True)
-class FacetGroup:
-    """One facet of the claim list: its rows (with `claim_count`) and the slugs chosen."""
-
-    heading: str
-    key: str  # the filter's parameter
-    rows: list
-    selected: list[str]
-
-
 class ClaimListView(CleanQueryMixin, PageSizeMixin, FilterView):
     """Published claims, filtered by the URL, with facet counts."""
 
@@ -228,23 +223,19 @@ class ClaimListView(CleanQueryMixin, PageSizeMixin, FilterView):
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
-        matching = self.object_list
         generation = self.generation
-        facets = Facets(matching, generation=generation)
-        context["topic_facets"] = facets.rows(Topic)
-        context["entity_facets"] = facets.rows(Entity, limit=25)
-        context["claimant_facets"] = facets.rows(Entity, limit=25, via="claims_asserted")
-        context["facet_groups"] = [
-            FacetGroup("Topics", "topic", context["topic_facets"], self.selected("topic")),
-            FacetGroup("Entities", "entity", context["entity_facets"], self.selected("entity")),
-            FacetGroup(
-                "Claimants", "claimant", context["claimant_facets"], self.selected("claimant")
-            ),
-        ]
+        state = self.filterset.query_state()
+        context["query_state"] = state
+        # Built when the template draws them: the facets are a cached fragment, and their
+        # dozens of toggle URLs cost a few milliseconds a page.
+        matching, filterset = self.object_list, self.filterset
+        context["facets"] = SimpleLazyObject(
+            lambda: claim_facets(filterset, Facets(matching, generation=generation), state)
+        )
         context["object_list"] = self.with_excerpts(context["object_list"])
         context["generation"] = generation  # the key of the cached form and facets
         context["chips"] = self.filterset.chips()
-        context["result_description"] = self.describe()
+        context["result_description"] = self.filterset.description()
         return context
 
     @staticmethod
@@ -263,55 +254,40 @@ class ClaimListView(CleanQueryMixin, PageSizeMixin, FilterView):
                 claim.excerpt_quote, claim.excerpt = quotes[found[0]], found[1]
         return claims
 
-    def describe(self) -> str:
-        """The filters in use in words, for the result line."""
-        return self.filterset.description()
 
-    def selected(self, name: str) -> list[str]:
-        """The slugs chosen for the filter `name`, as the FilterSet read them."""
-        if not self.filterset.is_bound:
-            return []  # and no form built: the page's form is a cached fragment
-        cleaned = getattr(self.filterset.form, "cleaned_data", {})
-        return [row.slug for row in cleaned.get(name) or ()]
+Tag = TypeVar("Tag", Topic, Entity)
 
 
-class TaggedClaimListView(ClaimListView):
-    """A topic's or an entity's description, then its claims; unknown or unused slugs are 404."""
+class TaggedClaimListView(ClaimListView, Generic[Tag]):
+    """A topic's or an entity's description, then its claims; unknown or unused slugs are 404.
 
-    tag_model: type[Topic] | type[Entity]
-    context_tag_name: str
-    tag_phrase: str  # how the result line names the tag: "on Energy", "naming Lukoil"
+    The tag goes into the list's FilterSet as the filter of the same name (`fixed`), so
+    the page lists what `/claims/?topic=<slug>` lists and its facet shows it chosen.
+    """
 
-    def get_queryset(self) -> QuerySet:
+    tag_model: type[Tag]
+    tag: Tag
+    tag_name: str  # the ClaimFilter parameter, and the tag's name in the context
+
+    def get_filterset_kwargs(self, filterset_class: type[ClaimFilter]) -> dict:
         # Only a tag a published claim uses has a page: drafts' topics stay private.
         self.tag = get_object_or_404(self.tag_model.objects.public(), slug=self.kwargs["slug"])
-        return self.for_tag(super().get_queryset(), self.tag)
+        return {**super().get_filterset_kwargs(filterset_class), "fixed": {self.tag_name: self.tag}}
 
     def get_context_data(self, **kwargs) -> dict:
-        return super().get_context_data(**{self.context_tag_name: self.tag}, **kwargs)
-
-    def describe(self) -> str:
-        return ", ".join(filter(None, [f"{self.tag_phrase} {self.tag}", super().describe()]))
+        return super().get_context_data(**{self.tag_name: self.tag}, **kwargs)
 
 
-class TopicClaimListView(TaggedClaimListView):
+class TopicClaimListView(TaggedClaimListView[Topic]):
     tag_model = Topic
-    context_tag_name = "topic"
-    tag_phrase = "on"
+    tag_name = "topic"
     template_name = "claims/topic_detail.html"
 
-    def for_tag(self, claims: QuerySet, tag: Topic) -> QuerySet:
-        return claims.for_topic(tag)
 
-
-class EntityClaimListView(TaggedClaimListView):
+class EntityClaimListView(TaggedClaimListView[Entity]):
     tag_model = Entity
-    context_tag_name = "entity"
-    tag_phrase = "naming"
+    tag_name = "entity"
     template_name = "claims/entity_detail.html"
-
-    def for_tag(self, claims: QuerySet, tag: Entity) -> QuerySet:
-        return claims.for_entity(tag)
 
     def get_context_data(self, **kwargs) -> dict:
         # Who it is the claimant of, apart from the claims that name it (counted once a
@@ -375,9 +351,30 @@ class ClaimDetailView(CitablePage, DetailView):
                 claim_id=claim.pk,
                 statement=claim.statement,
                 version=current,
-                retracted=claim.status == Claim.Status.RETRACTED,
+                retracted=claim.is_retracted,
             ),
             **kwargs,
+        )
+
+
+@dataclass(frozen=True)
+class SnapshotSource:
+    """A source as a claim version's snapshot recorded it (versions.py), to cite it."""
+
+    author: str
+    title: str
+    outlet: str
+    published_display: str  # the snapshot keeps the date as it was shown
+    url: str
+
+    @classmethod
+    def of(cls, snapshot: dict) -> SnapshotSource:
+        return cls(
+            author=snapshot["author"],
+            title=snapshot["title"],
+            outlet=snapshot["outlet"],
+            published_display=snapshot["published"],
+            url=snapshot["url"],
         )
 
 
@@ -404,12 +401,7 @@ class ClaimVersionView(CitablePage, TemplateView):
         quotes = [
             {
                 **quote,
-                "citation": source_citation(
-                    SimpleNamespace(
-                        **quote["source"], published_display=quote["source"]["published"]
-                    ),
-                    quote["locator"],
-                ),
+                "citation": source_citation(SnapshotSource.of(quote["source"]), quote["locator"]),
             }
             for quote in content["quotes"]
         ]
@@ -417,6 +409,7 @@ class ClaimVersionView(CitablePage, TemplateView):
         return super().get_context_data(
             claim_id=pk,
             version=version,
+            Role=Attribution.Role,  # the snapshot's claimants name their role by its value
             content=content,
             as_of=period_display(content["as_of_start"], content["as_of_end"]),
             quotes=quotes,
@@ -475,8 +468,8 @@ class SourceDetailView(RegistryCachedPage, DetailView):
         claims = Claim.objects.published().filter(pk__in=cited_in.keys()).for_list()
         # In the order of the text: by where each is first quoted (`cited_in` is in that order).
         position = {pk: n for n, pk in enumerate(cited_in)}
-        claims = sorted(claims, key=lambda claim: position[claim.pk])
-        for claim in claims:
+        in_order = sorted(claims, key=lambda claim: position[claim.pk])
+        for claim in in_order:
             claim.paragraphs_here = [
                 (number, source.paragraph_url(number)) for number in cited_in[claim.pk]
             ]
@@ -501,7 +494,7 @@ class SourceDetailView(RegistryCachedPage, DetailView):
             text_html=numbered_text(source.text, marks),
             paragraph_count=len(paragraphs.split(source.text)),
             quote_count=len(quotes),
-            claims=claims,
+            claims=in_order,
             disagreements=disagreements,
             disagreement_count=len({link.pk for _, links in disagreements for link in links}),
             citation=source_citation(source),
@@ -523,6 +516,8 @@ class SourceOriginalView(View):
             Source.objects.public().sharing_original().select_related("original"), slug=slug
         )
         original = source.original
+        if original is None:  # sharing_original() asks for one; a race may still remove it
+            raise Http404("No original is archived for this source.")
         response = HttpResponse(bytes(original.content), content_type=original.content_type)
         response["Content-Disposition"] = content_disposition_header(
             as_attachment=True, filename=source.original_filename
@@ -552,6 +547,11 @@ class ContradictionListView(RegistryCachedPage, PageSizeMixin, FilterView):
     filterset_class = ContradictionFilter
     queryset = ClaimLink.objects.public().for_relation(ClaimLink.Relation.CONTRADICTS).with_sides()
     template_name = "claims/contradiction_list.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        # The downloads export the claims of these links: the claim filters and the relation.
+        state = self.filterset.query_state(relation=LinkRelation.CONTRADICTS)
+        return super().get_context_data(query_state=state, **kwargs)
 
 
 class TimelineView(CleanQueryMixin, RegistryCachedPage, FilterView):
@@ -597,13 +597,13 @@ class TimelineView(CleanQueryMixin, RegistryCachedPage, FilterView):
             for c in claims
         ]
         edges = [timeline.Edge(link.from_claim_id, link.to_claim_id) for link in links]
-        lanes = {
-            "totals": self.lane_totals(dated) if truncated else None,
-            "urls": self.lane_urls([slug for slug, _ in topics], date_from),
-        }
+        totals = self.lane_totals(dated) if truncated else None
+        urls = self.lane_urls([slug for slug, _ in topics], date_from)
         context.update(
-            wide=timeline.layout(points, edges, topics, **lanes),
-            tall=timeline.layout_tall(points, edges, topics, **lanes),
+            wide=timeline.layout(points, edges, topics, totals=totals, urls=urls),
+            tall=timeline.layout_tall(points, edges, topics, totals=totals, urls=urls),
+            # The downloads export the dated claims the chart draws.
+            query_state=self.filterset.query_state(date_from=date_from),
             timeline_claims=sorted(claims, key=lambda c: (c.event_date, c.pk)),
             matching_count=summary["total"],
             dated_count=summary["dated"],
@@ -655,14 +655,14 @@ class TimelineView(CleanQueryMixin, RegistryCachedPage, FilterView):
         return totals
 
 
-class FilteredExportMixin:
+class FilteredExportView(FilterView):
     """Run the claim filters of the URL; bad filters are a 400 that names them."""
 
     filterset_class = ClaimFilter
     queryset = Claim.objects.published()
 
     def filtered_claims(self) -> QuerySet | HttpResponse:
-        filterset = self.get_filterset(self.get_filterset_class())
+        self.filterset = filterset = self.get_filterset(self.get_filterset_class())
         if filterset.is_bound and not filterset.is_valid():
             problems = "; ".join(
                 f"{field}: {' '.join(errors)}" for field, errors in filterset.errors.items()
@@ -676,22 +676,25 @@ class FilteredExportMixin:
         return self.request.build_absolute_uri("/").rstrip("/")
 
 
-class CitationExportView(FilteredExportMixin, FilterView):
+class CitationExportView(FilteredExportView):
     """The citations (one row per quote) behind the claim list's filters, as streamed CSV."""
 
-    def get(self, request, *args, **kwargs) -> HttpResponse:
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
         claims = self.filtered_claims()
         if isinstance(claims, HttpResponse):
             return claims
         return exports.citations_response(
-            claims, base_url=self.base_url(), now=timezone.now(), bom=request.GET.get("bom") == "1"
+            claims,
+            base_url=self.base_url(),
+            now=timezone.now(),
+            bom=self.filterset.options.wants_bom,
         )
 
 
-class SourceReferenceExportView(FilteredExportMixin, FilterView):
+class SourceReferenceExportView(FilteredExportView):
     """The sources behind the claim list's filters as RIS, BibTeX or CSL-JSON."""
 
-    def get(self, request, *args, **kwargs) -> HttpResponse:
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         claims = self.filtered_claims()
         if isinstance(claims, HttpResponse):
             return claims

@@ -24,6 +24,12 @@ DECLINE = "Relations between Azerbaijan and Russia are deteriorating."
 BALANCE = "Azerbaijan kept a balance of power between the great powers."
 
 
+def _facet(response, name: str) -> list[tuple[str, int]]:
+    """The facet `name` of a claim list as (value, count) pairs, in the page's order."""
+    facet = next(f for f in response.context["facets"] if f.name == name)
+    return [(v.value, v.count) for v in facet.values]
+
+
 def _html_statements(client, params: dict) -> set[str]:
     response = client.get(reverse("claims:claim-list"), params)
     assert response.status_code == 200
@@ -75,15 +81,9 @@ def test_the_claimant_filter_gives_the_same_claims_in_html_csv_api_and_command(
 
 def test_claimant_facets_count_the_matching_claims_of_each_claimant(client, public_registry):
     response = client.get(reverse("claims:claim-list"))
-    assert [(e.slug, e.claim_count) for e in response.context["claimant_facets"]] == [
-        ("ann-analyst", 2),
-        ("lukoil", 1),
-    ]
+    assert _facet(response, "claimant") == [("ann-analyst", 2), ("lukoil", 1)]
     narrowed = client.get(reverse("claims:claim-list"), {"topic": "energy"})
-    assert [(e.slug, e.claim_count) for e in narrowed.context["claimant_facets"]] == [
-        ("ann-analyst", 1),
-        ("lukoil", 1),
-    ]
+    assert _facet(narrowed, "claimant") == [("ann-analyst", 1), ("lukoil", 1)]
 
 
 def test_a_chosen_claimant_facet_is_marked_and_its_link_removes_it(client, public_registry):
@@ -97,7 +97,7 @@ def test_a_chosen_claimant_facet_is_marked_and_its_link_removes_it(client, publi
 def test_claimants_of_drafts_are_not_counted(client, public_registry):
     public_registry["draft"].attributions.create(entity=public_registry["lukoil"])
     response = client.get(reverse("claims:claim-list"))
-    assert ("lukoil", 1) in [(e.slug, e.claim_count) for e in response.context["claimant_facets"]]
+    assert ("lukoil", 1) in _facet(response, "claimant")
 
 
 @pytest.mark.parametrize(

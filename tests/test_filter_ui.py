@@ -173,3 +173,55 @@ def test_search_shows_an_excerpt_when_a_quote_matches_with_its_source(client, pu
     assert f'href="/sources/beta/#q{quote.pk}">Beta article</a>, para. {quote.locator}' in (
         snippet.group(1)
     )
+
+
+def _facet(response, name: str):
+    return next(f for f in response.context["facets"] if f.name == name)
+
+
+def test_a_topic_page_shows_its_topic_chosen_in_the_facets(client, public_registry):
+    html = client.get("/topics/energy/").content.decode()
+    # The page's own topic cannot be taken off its address: its link leaves for the list.
+    assert '<a href="/claims/" aria-current="true" class="on">✓ Energy</a>' in html
+    assert '<a href="?topic=military">Military</a>' in html
+
+
+def test_an_entity_page_shows_its_entity_chosen_and_its_link_keeps_the_other_filters(
+    client, public_registry
+):
+    response = client.get("/entities/lukoil/?date_from=2020")
+    html = response.content.decode()
+    assert '<a href="/claims/?date_from=2020" aria-current="true" class="on">✓ Lukoil</a>' in html
+    chosen = [v.value for v in _facet(response, "entity").values if v.selected]
+    assert chosen == ["lukoil"]
+
+
+def test_a_cut_facet_says_so_and_its_more_link_shows_the_rest(client, public_registry):
+    from tests.factories import make_entity
+
+    many = [make_entity(f"entity-{n:02d}", name=f"Entity {n:02d}") for n in range(30)]
+    public_registry["stake"].entities.add(*many)
+    response = client.get("/claims/?topic=energy")
+    entities = _facet(response, "entity")
+    assert len(entities.values) == 25
+    assert entities.truncated
+    html = response.content.decode()
+    more = re.search(r'<a href="([^"]*)" aria-label="more entities">more…</a>', html)
+    assert more is not None
+    assert unescape(more.group(1)) == "?topic=energy&facet_size=max"
+    assert html.count(">more…</a>") == 1  # the topics and claimants are not cut
+
+    longer = client.get("/claims/" + unescape(more.group(1)))
+    entities = _facet(longer, "entity")
+    assert len(entities.values) == 32  # the 30, Lukoil and Russia
+    assert not entities.truncated
+    assert "more…" not in longer.content.decode()
+    # The longer list keeps the filters: every count is of the energy claims.
+    assert _status(longer) == _status(response)
+
+
+def test_leaving_a_topic_page_by_its_facet_drops_the_topic_even_when_also_in_the_url(
+    client, public_registry
+):
+    html = client.get("/topics/energy/?topic=energy&topic=military").content.decode()
+    assert '<a href="/claims/?topic=military" aria-current="true" class="on">✓ Energy</a>' in html

@@ -6,6 +6,12 @@ from django.urls import reverse
 from claims.models import Claim
 
 
+def _facet(response, name: str) -> list[tuple[str, int]]:
+    """The facet `name` of a claim list as (value, count) pairs, in the page's order."""
+    facet = next(f for f in response.context["facets"] if f.name == name)
+    return [(v.value, v.count) for v in facet.values]
+
+
 def _statements(response) -> list[str]:
     return [claim.statement for claim in response.context["object_list"]]
 
@@ -94,11 +100,8 @@ def test_sort_orders_oldest_first_and_by_relevance(client, public_registry):
 
 def test_facet_counts_follow_the_current_filter(client, public_registry):
     response = client.get(reverse("claims:claim-list"), {"entity": "russia"})
-    assert [(t.slug, t.claim_count) for t in response.context["topic_facets"]] == [
-        ("military", 2),
-        ("energy", 1),
-    ]
-    assert [(e.slug, e.claim_count) for e in response.context["entity_facets"]] == [("russia", 2)]
+    assert _facet(response, "topic") == [("military", 2), ("energy", 1)]
+    assert _facet(response, "entity") == [("russia", 2)]
 
 
 def test_facet_links_toggle_their_value_and_keep_other_filters(client, public_registry):

@@ -4,7 +4,6 @@ import functools
 from urllib.parse import urlencode
 
 from django import template
-from django.http import QueryDict
 from django.urls import get_script_prefix, reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -40,44 +39,10 @@ def thousands(value: int) -> str:
     return f"{value:,}"
 
 
-def _params(context, *drop: str) -> QueryDict:
-    """A copy of the request's query parameters without the keys in `drop`."""
-    params: QueryDict = context["request"].GET.copy()
-    for key in drop:
-        params.pop(key, None)
-    return params
-
-
-@register.simple_tag(takes_context=True)
-def toggle(context, key: str, value: str) -> str:
-    """The current query string with `value` added to or removed from `key`; page reset."""
-    params = _params(context, "page")
-    values = params.getlist(key)
-    params.setlist(key, [v for v in values if v != value] if value in values else [*values, value])
-    return "?" + params.urlencode() if params else "?"
-
-
-@register.simple_tag(takes_context=True)
-def export_url(context, name: str, format: str = "", **fixed: str) -> str:
-    """An export URL carrying the page's filters (without its pagination), plus `fixed`."""
-    params = _params(context, "page", "per_page")
-    for key, value in fixed.items():
-        if value and value not in params.getlist(key):
-            params.appendlist(key, value)
-    url = reverse(name, kwargs={"format": format} if format else None)
-    return f"{url}?{params.urlencode()}" if params else url
-
-
 @register.simple_tag
 def reference_formats() -> list:
     """The source export's formats (references.REFERENCE_FORMATS), for download links."""
     return list(references.REFERENCE_FORMATS.values())
-
-
-@register.filter
-def selected(request, key: str) -> list[str]:
-    """The values of `key` in the request's query string."""
-    return request.GET.getlist(key)
 
 
 @register.filter
