@@ -8,11 +8,17 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
+from hypothesis import settings as hypothesis_settings
 
 from claims.models import Claim, Source
 
 # One Playwright driver and browser for every browser test module.
 pytest_plugins = ["tests.browser"]
+
+# No per-example deadline: on a shared 2-core machine, and slower still under coverage, one
+# example can take a second, which says nothing about the code (speed is `make bench`'s job).
+hypothesis_settings.register_profile("factreg", deadline=None)
+hypothesis_settings.load_profile("factreg")
 
 
 @pytest.fixture(autouse=True)
