@@ -6,13 +6,32 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import pytest_django.plugin
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
+from hypothesis import settings as hypothesis_settings
 
 from claims.models import Claim, Source
 
 # One Playwright driver and browser for every browser test module.
 pytest_plugins = ["tests.browser"]
+
+# No per-example deadline: on a shared 2-core machine, and slower still under coverage, one
+# example can take a second, which says nothing about the code (speed is `make bench`'s job).
+hypothesis_settings.register_profile("factreg", deadline=None)
+hypothesis_settings.load_profile("factreg")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Django's order again after pytest-randomly's shuffle, which undoes it: tests in a
+    transaction first, then transactional ones, then those without a database.
+
+    A transactional test ends by emptying every table, the Editors and Reviewers groups
+    that a migration creates among them, so a later `editor` fixture would find no group.
+    The sort is stable: the random order within each kind stays.
+    """
+    pytest_django.plugin.pytest_collection_modifyitems(items)
 
 
 @pytest.fixture(autouse=True)

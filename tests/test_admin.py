@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
+from django.utils.html import escape
 
 from claims.models import Claim, ClaimLink, Quote, Source
 from tests.factories import (
@@ -43,25 +46,52 @@ def registry(seeded):
     }
 
 
+# What each model is called on its admin pages.
+NAMES = {
+    "source": "source",
+    "topic": "topic",
+    "entity": "entity",
+    "claim": "claim",
+    "quote": "quote",
+    "claimlink": "claim link",
+}
+H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
+
+
 def _pages(registry, models):
+    """Each admin page of `models` for the registry's row, with the heading it shows and a
+    text it must contain: the list links to the row, its pages name it."""
     for model in models:
-        yield reverse(f"admin:claims_{model}_changelist")
-        yield reverse(f"admin:claims_{model}_change", args=[registry[model].pk])
-        yield reverse(f"admin:claims_{model}_history", args=[registry[model].pk])
+        row, name = registry[model], NAMES[model]
+        change = reverse(f"admin:claims_{model}_change", args=[row.pk])
+        yield reverse(f"admin:claims_{model}_changelist"), f"Select {name} to change", change
+        yield change, f"Change {name}", escape(str(row))
+        history = reverse(f"admin:claims_{model}_history", args=[row.pk])
+        yield history, f"View history: {escape(str(row))}", escape(str(row))
 
 
-def test_every_admin_page_renders_for_a_superuser(client, superuser, registry):
+def _add_pages(models):
+    for model in models:
+        yield reverse(f"admin:claims_{model}_add"), f"Add {NAMES[model]}", 'type="submit"'
+
+
+def _assert_pages_show_their_rows(client, pages) -> None:
+    for url, heading, shown in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert H1.search(html).group(1).strip() == heading, url
+        assert shown in html, url
+
+
+def test_every_admin_page_shows_its_heading_and_row_to_a_superuser(client, superuser, registry):
     client.force_login(superuser)
-    urls = [*_pages(registry, MODELS), *(reverse(f"admin:claims_{m}_add") for m in MODELS)]
-    for url in urls:
-        assert client.get(url).status_code == 200, url
+    _assert_pages_show_their_rows(client, [*_pages(registry, MODELS), *_add_pages(MODELS)])
 
 
-def test_every_admin_page_renders_for_an_editor(client, editor, registry):
+def test_every_admin_page_shows_its_heading_and_row_to_an_editor(client, editor, registry):
     client.force_login(editor)
-    urls = [*_pages(registry, MODELS), *(reverse(f"admin:claims_{m}_add") for m in EDITOR_ADDS)]
-    for url in urls:
-        assert client.get(url).status_code == 200, url
+    _assert_pages_show_their_rows(client, [*_pages(registry, MODELS), *_add_pages(EDITOR_ADDS)])
 
 
 def test_editor_may_add_sources_and_change_only_those_not_yet_public(

@@ -10,10 +10,11 @@ from collections.abc import Iterator
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, connections
 
-from claims import models
+from claims import backups, models
 from claims.models import Claim, ClaimLink, Entity, Quote, Source, Topic
+from tests.factories import make_topic
 from tests.processes import manage
 
 HISTORIES = ["Claim", "Quote", "ClaimLink", "Source", "Topic", "Entity", "Attribution"]
@@ -103,3 +104,61 @@ def test_restore_of_a_missing_or_foreign_file_is_a_clear_error(transactional_db,
     assert not Claim.objects.exists()
     assert Topic.objects.count() == Entity.objects.count() == Quote.objects.count() == 0
     assert not ClaimLink.objects.exists()
+
+
+@pytest.fixture
+def restored(fresh_database) -> Iterator[str]:
+    """The fresh, empty database as a second connection of this process, named "restored"."""
+    url = fresh_database["DATABASE_URL"]
+    name = url.removeprefix("sqlite:///") if connection.vendor == "sqlite" else url.rsplit("/")[-1]
+    # Made here rather than in settings, so the test database guard lets it connect.
+    default = connections["default"]
+    wrapper = type(default)({**default.settings_dict, "NAME": name}, alias="restored")
+    connections["restored"] = wrapper
+    try:
+        yield "restored"
+    finally:
+        wrapper.close()
+        del connections["restored"]
+
+
+def test_a_database_restored_in_place_holds_the_backup_and_a_second_restore_needs_force(
+    transactional_db, tmp_path, restored
+):
+    call_command("import_seeds", verbosity=0)
+    first = backups.backup(tmp_path / f"first{backups.suffix()}")
+    backups.restore(first, alias=restored)
+    assert Source.objects.using(restored).count() == 13
+    assert not Topic.objects.using(restored).exists()
+
+    make_topic("pipelines", name="Pipelines")
+    second = backups.backup(tmp_path / f"second{backups.suffix()}")
+    with pytest.raises(backups.BackupError, match="This database is not empty"):
+        backups.restore(second, alias=restored)
+    backups.restore(second, force=True, alias=restored)
+    assert list(Topic.objects.using(restored).values_list("name", flat=True)) == ["Pipelines"]
+    assert Source.objects.using(restored).count() == 13
+
+
+def test_a_backup_without_a_named_file_goes_to_backups_with_the_database_suffix(
+    transactional_db, tmp_path, monkeypatch
+):
+    call_command("import_seeds", verbosity=0)
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    call_command("backup", stdout=out)
+    (written,) = (tmp_path / "backups").iterdir()
+    suffix = ".sqlite3" if connection.vendor == "sqlite" else ".pgdump"
+    assert written.name.startswith("factreg-") and written.suffix == suffix
+    assert out.getvalue().startswith(f"Backed up to backups/{written.name} (")
+
+
+def test_without_postgresql_client_tools_a_backup_says_what_is_missing(
+    transactional_db, tmp_path, monkeypatch
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite backs up through its own API, with no outside tool")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no pg_dump on it
+    with pytest.raises(CommandError, match=r"^pg_dump is not installed \(PostgreSQL's client"):
+        call_command("backup", "--output", str(tmp_path / "x.pgdump"))
+    assert not (tmp_path / "x.pgdump").exists()

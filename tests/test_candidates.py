@@ -198,3 +198,28 @@ def test_the_registry_report_gives_coverage_per_source(db):
     report = json.loads(out.getvalue())
     coverage = next(s["coverage"] for s in report["sources"] if s["slug"] == "alpha")
     assert coverage == {"candidates": 5, "claimed": 1, "dismissed": 0, "open": 4, "share": 0.2}
+
+
+def test_the_candidates_page_refuses_a_dismissal_without_a_reason_or_of_no_candidate(
+    client, editor, db
+):
+    source = make_source(text=TEXT)
+    client.force_login(editor)
+    url = reverse("admin:claims_source_candidates", args=[source.pk])
+    sentence = "Officials said the talks would resume."
+    start = TEXT.index(sentence)
+    blank = client.post(url, {"start": start, "end": start + len(sentence), "reason": ""})
+    assert "Say why this sentence is not a claim." in blank.content.decode()
+    # A span that is no candidate (two sentences at once) is named, not dismissed.
+    both = client.post(
+        url, {"start": 0, "end": TEXT.index("The weather"), "reason": "x"}, follow=True
+    )
+    messages = [str(m) for m in both.context["messages"]]
+    assert messages == ["There is no candidate sentence at those characters."]
+    assert not CandidateDismissal.objects.exists()
+    assert "Coverage: 0 of 5 candidate sentences done (0%)" in both.content.decode()
+
+
+def test_the_candidates_page_of_an_unknown_source_is_404(client, editor, db):
+    client.force_login(editor)
+    assert client.get(reverse("admin:claims_source_candidates", args=[999999])).status_code == 404

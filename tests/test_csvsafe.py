@@ -8,7 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from claims.csvsafe import TRIGGERS, escape_text, format_number, unescape_text
+from claims.csvsafe import escape_text, format_number, unescape_text
+
+# The characters that make Excel, LibreOffice or Google Sheets read a cell as a formula
+# (OWASP's CSV injection list), written out here rather than read from csvsafe.TRIGGERS so
+# that dropping one from the code fails the test.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 @pytest.mark.parametrize(
@@ -59,9 +64,9 @@ def _roundtrip(cells: list[str]) -> list[str]:
 
 
 @given(st.lists(st.text(), min_size=1, max_size=5))
-def test_no_exported_text_cell_begins_with_a_trigger(cells):
+def test_no_exported_text_cell_begins_with_a_formula_character(cells):
     for cell in _roundtrip(cells):
-        assert not cell.startswith(TRIGGERS)
+        assert not cell.startswith(FORMULA_STARTS)
 
 
 @given(st.lists(st.text(), min_size=1, max_size=5))

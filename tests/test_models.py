@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from claims.filters import ClaimFilter
 from claims.models import Claim, ClaimLink, Quote
@@ -18,18 +18,26 @@ def test_only_the_statement_is_needed_to_create_a_claim(db):
     assert claim.get_absolute_url() == f"/claims/{claim.pk}/"
 
 
-def test_status_values_are_stored_lowercase():
-    assert Claim.Status.values == ["draft", "review", "published", "retracted"]
-
-
-def test_link_relations_are_stored_lowercase():
-    assert ClaimLink.Relation.values == [
-        "contradicts",
-        "supports",
-        "qualifies",
-        "updates",
-        "duplicates",
-    ]
+def test_statuses_and_relations_are_stored_and_published_as_lowercase_words(client, db):
+    # The words are a public contract: the API, the snapshot CSVs, fixtures and backups
+    # carry them, so renaming a member must not change what is stored or shown.
+    claim = make_claim("Lukoil holds 20% of Shah Deniz.", status=Claim.Status.PUBLISHED)
+    words = ["contradicts", "supports", "qualifies", "updates", "duplicates"]
+    for word in words:
+        make_link(claim, make_claim(status=Claim.Status.PUBLISHED), word)
+    make_claim("A draft.")
+    make_claim("In review.", status=Claim.Status.REVIEW)
+    make_claim("Withdrawn.", status=Claim.Status.RETRACTED)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT status FROM {Claim._meta.db_table}")
+        stored = {row[0] for row in cursor.fetchall()}
+        cursor.execute(f"SELECT relation FROM {ClaimLink._meta.db_table}")
+        relations = sorted(row[0] for row in cursor.fetchall())
+    assert stored == {"draft", "review", "published", "retracted"}
+    assert relations == sorted(words)
+    body = client.get(f"/api/claims/{claim.pk}/").json()
+    assert body["status"] == "published"
+    assert sorted(link["relation"] for link in body["links"]) == sorted(words)
 
 
 def test_self_link_is_refused_by_the_database(db):

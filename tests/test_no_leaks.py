@@ -57,9 +57,21 @@ def test_filtering_on_them_is_an_unknown_choice_not_an_empty_result(client, secr
 
 def test_once_a_reviewer_publishes_the_claim_its_topic_and_entities_have_pages(client, secret):
     Claim.objects.filter(pk=secret["draft"].pk).update(status=Claim.Status.PUBLISHED)
-    assert client.get(secret["topic"].get_absolute_url()).status_code == 200
-    for entity in ("named", "claimant", "place"):
-        assert client.get(secret[entity].get_absolute_url()).status_code == 200
+    statement = "A draft about secret talks."
+    claimant_of = 'the claimant of <a href="/claims/?claimant=quiet-ministry">1 claim</a>'
+    for key, name, shown in (
+        ("topic", "Topic: Secret talks", statement),
+        ("named", "Hidden Envoy", statement),
+        ("claimant", "Quiet Ministry", claimant_of),
+        # A place's page lists the claims that name it, not those set there (so none here).
+        ("place", "Closed City", '<p class="lead">Place</p>'),
+    ):
+        response = client.get(secret[key].get_absolute_url())
+        assert response.status_code == 200
+        # The page is headed with the name and leads to the claim now published.
+        text = response.content.decode()
+        assert f"<h1>{name}</h1>" in text, key
+        assert shown in text, key
 
 
 OPEN_DATA = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 
 
 def _count(client, url: str) -> int:
@@ -50,7 +51,14 @@ def test_page_query_count_is_bounded_on_a_large_registry(
 def test_claim_page_query_count_is_bounded(client, large_registry, django_assert_max_num_queries):
     claim = large_registry["claims"][1]
     with django_assert_max_num_queries(12):  # 11, and its list of versions
-        assert client.get(claim.get_absolute_url()).status_code == 200
+        response = client.get(claim.get_absolute_url())
+    assert response.status_code == 200
+    # The cap holds for the whole page: the claim, its evidence and its links are on it.
+    text = response.content.decode()
+    assert escape(claim.statement) in text
+    quotes = [quote.exact for quote in claim.quotes.all()]
+    assert quotes
+    assert all(escape(exact) in text for exact in quotes)
 
 
 def test_list_queries_do_not_grow_with_the_page_size(client, large_registry):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -254,6 +255,19 @@ def test_a_bad_file_gets_a_clear_message_and_nothing_is_saved(
         " ".join(e) for e in response.context["intake_form"].errors.values()
     )
     assert message in errors
+    assert nothing_saved()
+
+
+def test_the_file_picker_offers_exactly_the_types_a_refused_file_is_told_to_use(client, editor):
+    client.force_login(editor)
+    page = client.get(reverse(ADD)).content.decode()
+    (field,) = re.findall(r'<input type="file"[^>]*>', page)
+    accept = re.search(r'accept="([^"]*)"', field)[1]
+    assert accept.split(",") == [".txt", ".html", ".htm", ".pdf", ".docx"]
+    response = preview(client, file=SimpleUploadedFile("notes.rtf", b"{\\rtf1 hello}"))
+    (error,) = response.context["intake_form"].non_field_errors()
+    named = re.search(r"upload (.*)\.$", error)[1].replace(" or ", ", ").split(", ")
+    assert named == accept.split(",")
     assert nothing_saved()
 
 

@@ -171,3 +171,22 @@ def test_the_registry_report_counts_open_suggestions(disagreeing):
     out = io.StringIO()
     call_command("registry_report", "--json", stdout=out)
     assert json.loads(out.getvalue())["counts"]["suggestions_open"] == 1
+
+
+def test_a_dismissal_without_a_reason_is_refused_with_a_message_and_the_pair_stays(
+    client, editor, reviewer, disagreeing
+):
+    a, b = disagreeing
+    client.force_login(editor)
+    url = reverse("admin:claims_claimlink_suggestions")
+    response = client.post(url, {"first": a.pk, "second": b.pk, "reason": ""}, follow=True)
+    assert "Say why these claims need no link." in response.content.decode()
+    assert f'id="pair-{a.pk}-{b.pk}"' in response.content.decode()
+    assert not PairDismissal.objects.exists()
+
+
+def test_only_those_who_may_add_links_see_the_suggestions(client, db, disagreeing):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_user("viewer", password="x", is_staff=True))
+    assert client.get(reverse("admin:claims_claimlink_suggestions")).status_code == 403

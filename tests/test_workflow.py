@@ -253,6 +253,24 @@ def test_retract_refuses_a_draft_so_it_never_gets_a_public_page(world, client):
     assert client.get(draft.get_absolute_url()).status_code == 404
 
 
+def test_a_workflow_step_needs_a_known_step_a_chosen_claim_and_the_right_role(world):
+    draft = world["draft"]
+
+    def confirm(client: Client, action: str, ids: str):
+        url = reverse("admin:claims_claim_workflow", args=[action]) + f"?ids={ids}"
+        return client.get(url)
+
+    assert confirm(world["reviewer"], "promote", str(draft.pk)).status_code == 404
+    assert confirm(world["reviewer"], "review", "").status_code == 404
+    assert confirm(world["reviewer"], "review", "999999,x").status_code == 404
+    # Editors send to review; publishing is the reviewer's step.
+    assert confirm(world["editor"], "publish", str(draft.pk)).status_code == 403
+    page = confirm(world["editor"], "review", str(draft.pk))
+    assert page.status_code == 200
+    assert "Send to review: 1 claim(s)" in page.content.decode()
+    assert Claim.objects.get(pk=draft.pk).status == Claim.Status.DRAFT
+
+
 def test_every_status_change_records_who_when_and_the_comment(world):
     draft = world["draft"]
     services.take_action(claim=draft, action="review", user=world["editor_user"])
