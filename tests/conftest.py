@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 
 from claims.models import Claim, Source
+from tests import curated
 
 # One Playwright driver and browser for every browser test module.
 pytest_plugins = ["tests.browser"]
@@ -28,6 +29,12 @@ def _empty_cache() -> None:
 def _test_http_settings(settings) -> None:
     # The test client speaks plain HTTP, and manifest storage needs collectstatic.
     settings.SECURE_SSL_REDIRECT = False
+    # PBKDF2's 1,000,000 rounds cost half a second per user made or login; MD5 hashes
+    # new passwords here, and the real hashers still check any made outside the tests.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
     settings.STATIC_ROOT = None
     settings.STORAGES = {
         **settings.STORAGES,
@@ -40,6 +47,19 @@ def seeded(db) -> list[Source]:
     """The seed articles imported as Sources."""
     call_command("import_seeds", verbosity=0)
     return list(Source.objects.all())
+
+
+@pytest.fixture(scope="session")
+def curated_rows(django_db_setup, django_db_blocker) -> curated.CuratedRows:
+    """What `import_seeds` and `load_fixtures` write, loaded once per session (tests/curated.py)."""
+    with django_db_blocker.unblock():
+        return curated.capture()
+
+
+@pytest.fixture
+def curated_registry(db, curated_rows: curated.CuratedRows) -> None:
+    """The seeds and the curated registry, as `make db` loads them."""
+    curated.replay(curated_rows)
 
 
 @pytest.fixture

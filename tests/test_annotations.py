@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from claims import annotations
@@ -33,9 +32,7 @@ def selectors(annotation: dict) -> tuple[dict, dict]:
     return quote, position
 
 
-def test_every_curated_annotation_selects_its_quote_in_the_source_text(client, db):
-    call_command("import_seeds", verbosity=0)
-    call_command("load_fixtures", verbosity=0)
+def test_every_curated_annotation_selects_its_quote_in_the_source_text(client, curated_registry):
     checked = 0
     for source in Source.objects.public():
         for annotation in every_annotation(client, source.slug):

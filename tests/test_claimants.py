@@ -477,9 +477,7 @@ def test_every_curated_claimant_has_its_basis_verbatim_in_the_statement_or_a_quo
     assert missing == []
 
 
-def test_the_loaded_registry_filters_by_a_curated_claimant(client, db):
-    call_command("import_seeds", verbosity=0)
-    call_command("load_fixtures", verbosity=0)
+def test_the_loaded_registry_filters_by_a_curated_claimant(client, curated_registry):
     statements = _html_statements(client, {"claimant": "rasmus-canback", "per_page": 100})
     assert statements
     assert all("Canbäck" in s for s in statements)

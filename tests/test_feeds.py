@@ -7,7 +7,6 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from claims.models import Claim, StatusChange
@@ -91,9 +90,7 @@ def test_claims_without_a_recorded_step_still_appear_from_fixtures(client, publi
     )
 
 
-def test_the_curated_registry_fills_the_feed_with_fifty_entries(client, db):
-    call_command("import_seeds", verbosity=0)
-    call_command("load_fixtures", verbosity=0)
+def test_the_curated_registry_fills_the_feed_with_fifty_entries(client, curated_registry):
     found = entries(client, FEED)
     assert len(found) == 50
     assert len({entry["id"] for entry in found}) == 50

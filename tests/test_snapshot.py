@@ -11,7 +11,6 @@ from pathlib import Path
 
 import frictionless
 import pytest
-from django.core.management import call_command
 
 from claims import snapshot
 from claims.models import Claim, RegistryState
@@ -82,9 +81,9 @@ def test_the_small_registrys_snapshot_is_a_valid_data_package(client, public_reg
     }
 
 
-def test_the_curated_registrys_snapshot_is_valid_and_its_quotes_verbatim(client, db, tmp_path):
-    call_command("import_seeds", verbosity=0)
-    call_command("load_fixtures", verbosity=0)
+def test_the_curated_registrys_snapshot_is_valid_and_its_quotes_verbatim(
+    client, curated_registry, tmp_path
+):
     download(client, tmp_path)
     assert_valid(tmp_path / "datapackage.json")
     texts = {row["slug"]: row["text"] for row in rows(tmp_path, "sources")}

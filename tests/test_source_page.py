@@ -11,7 +11,6 @@ from html.parser import HTMLParser
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from django.urls import reverse
 
 from claims import services
@@ -22,10 +21,8 @@ from tests.factories import admin_form_data, make_claim, make_quote
 
 
 @pytest.fixture
-def curated(db) -> list[Source]:
+def curated(curated_registry) -> list[Source]:
     """The seeds imported and the curated registry loaded, as `make db` does."""
-    call_command("import_seeds", verbosity=0)
-    call_command("load_fixtures", verbosity=0)
     return list(Source.objects.public().with_origin().order_by("slug"))
 
 
