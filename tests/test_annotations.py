@@ -49,7 +49,7 @@ def test_every_curated_annotation_selects_its_quote_in_the_source_text(client, c
 def test_an_annotation_describes_the_passage_with_the_claim_and_links_to_it(
     client, public_registry
 ):
-    stake = public_registry["stake"]
+    stake = public_registry.stake
     collection = client.get(URL, {"source": "alpha"})
     assert collection["Content-Type"].startswith("application/ld+json")
     body = collection.json()
@@ -73,8 +73,8 @@ def test_an_annotation_describes_the_passage_with_the_claim_and_links_to_it(
 def test_draft_retracted_and_review_quotes_never_appear(client, public_registry):
     exacts = {selectors(a)[0]["exact"] for a in every_annotation(client, "alpha")}
     assert exacts == {"Lukoil currently owns 20 % of Azerbaijan’s largest gas field"}
-    for name in ("draft", "retracted"):
-        quote = public_registry[name].quotes.get()
+    for claim in (public_registry.draft, public_registry.retracted):
+        quote = claim.quotes.get()
         response = client.get(reverse("claims:api-annotation", args=[quote.pk]))
         assert response.status_code == 404
         assert response.json()["error"] == f"No published quote has the id {quote.pk}."

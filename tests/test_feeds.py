@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from claims.models import Claim, StatusChange
 from claims.services import take_action
+from tests.conftest import PublicRegistry
 from tests.factories import make_claim, make_quote, make_topic
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -36,9 +37,9 @@ def entries(client, url: str) -> list[dict]:
     ]
 
 
-def published_claim(registry: dict, reviewer, statement: str) -> Claim:
-    claim = make_claim(statement, topics=[registry["energy"]])
-    make_quote(claim, registry["alpha"], "Peacekeeping troops were deployed to Karabakh")
+def published_claim(registry: PublicRegistry, reviewer, statement: str) -> Claim:
+    claim = make_claim(statement, topics=[registry.energy])
+    make_quote(claim, registry.alpha, "Peacekeeping troops were deployed to Karabakh")
     return take_action(claim=claim, action="publish", user=reviewer)
 
 
@@ -68,7 +69,7 @@ def test_a_retraction_is_a_new_entry_with_its_reason(client, public_registry, re
 
 def test_drafts_and_claims_in_review_never_appear(client, public_registry, reviewer):
     published_claim(public_registry, reviewer, "Peacekeepers were sent to Karabakh.")
-    sent_back = make_claim("A claim sent back to its editor.", topics=[public_registry["energy"]])
+    sent_back = make_claim("A claim sent back to its editor.", topics=[public_registry.energy])
     StatusChange.objects.create(claim=sent_back, from_status="review", to_status="draft")
     text = (
         client.get(FEED).content.decode() + client.get("/topics/energy/feed.atom").content.decode()
@@ -137,7 +138,7 @@ def test_feeds_cost_a_fixed_number_of_queries(
     now = timezone.now()
     StatusChange.objects.bulk_create(
         StatusChange(claim=claim, from_status="review", to_status="published")
-        for claim in large_registry["claims"][:100]
+        for claim in large_registry.claims[:100]
     )
     StatusChange.objects.update(changed_at=now)
     with django_assert_max_num_queries(4):

@@ -56,7 +56,7 @@ def test_the_description_is_valid_openapi_3_1_served_from_this_site(spec):
 
 
 def test_every_endpoint_answers_as_described(client, spec, public_registry):
-    stake, alpha = public_registry["stake"], public_registry["alpha"]
+    stake, alpha = public_registry.stake, public_registry.alpha
     quote = stake.quotes.get()
     requests = [
         ("/api/claims/", "/api/claims/", {}),

@@ -60,7 +60,7 @@ def test_the_small_registrys_snapshot_is_a_valid_data_package(client, public_reg
         "claimants.csv",
     ]
     claims = {int(row["id"]): row for row in rows(tmp_path, "claims")}
-    stake = claims[public_registry["stake"].pk]
+    stake = claims[public_registry.stake.pk]
     assert stake["statement"] == "Lukoil owns a fifth of Shah Deniz."
     assert (stake["event_date"], stake["event_date_start"], stake["value"]) == (
         "2022-02-22",
@@ -68,7 +68,7 @@ def test_the_small_registrys_snapshot_is_a_valid_data_package(client, public_reg
         "20",
     )
     assert stake["url"] == f"http://testserver/claims/{stake['id']}/"
-    decline = claims[public_registry["decline"].pk]
+    decline = claims[public_registry.decline.pk]
     assert (decline["as_of_start"], decline["as_of_end"], decline["place"]) == (
         "2023",
         "2025-06",
@@ -76,8 +76,8 @@ def test_the_small_registrys_snapshot_is_a_valid_data_package(client, public_reg
     )
     links = {(r["from_claim_id"], r["relation"], r["to_claim_id"]) for r in rows(tmp_path, "links")}
     assert links == {
-        (str(public_registry["stake"].pk), "contradicts", str(public_registry["decline"].pk)),
-        (str(public_registry["balance"].pk), "supports", str(public_registry["stake"].pk)),
+        (str(public_registry.stake.pk), "contradicts", str(public_registry.decline.pk)),
+        (str(public_registry.balance.pk), "supports", str(public_registry.stake.pk)),
     }
 
 
@@ -151,9 +151,9 @@ def test_each_table_costs_a_fixed_number_of_queries(
 ):
     from claims.models import Attribution
 
-    entity = large_registry["entities"][0]
+    entity = large_registry.entities[0]
     Attribution.objects.bulk_create(
-        Attribution(claim=claim, entity=entity) for claim in large_registry["claims"][:50]
+        Attribution(claim=claim, entity=entity) for claim in large_registry.claims[:50]
     )
     # The database's ping, then the rows: on PostgreSQL in a transaction of their own (in
     # a test, a savepoint and its release), so that the server-side cursor streams.

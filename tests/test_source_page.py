@@ -247,14 +247,14 @@ def test_a_line_break_added_before_a_quote_moves_its_citation_to_the_new_paragra
 
 def test_blank_metadata_reads_not_stated_and_citations_leave_it_out(client, public_registry):
     not_stated = '<span class="muted">Not stated</span>'
-    beta = public_registry["beta"]  # no author, no date, no licence
+    beta = public_registry.beta  # no author, no date, no licence
     html = client.get(beta.get_absolute_url()).content.decode()
     assert f"<dt>Author</dt><dd>{not_stated}</dd>" in html
     assert f"<dt>Licence</dt><dd>{not_stated}</dd>" in html
     cite = html[html.index('<section id="cite"') :]
     assert "<p>“Beta article”, Outlet B</p>" in cite
-    claim = client.get(public_registry["decline"].get_absolute_url()).content.decode()
-    quote = public_registry["decline"].quotes.get()
+    claim = client.get(public_registry.decline.get_absolute_url()).content.decode()
+    quote = public_registry.decline.quotes.get()
     assert (
         f'<figcaption>“Beta article”, Outlet B, <a href="/sources/beta/#p{quote.locator}">'
         f"para. {quote.locator}</a> · "
