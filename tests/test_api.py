@@ -75,7 +75,7 @@ def test_claim_api_returns_one_published_claim(client, public_registry):
 
 @pytest.mark.parametrize("name", ["draft", "review", "retracted"])
 def test_claim_api_hides_unpublished_claims_with_json_404(client, public_registry, name):
-    response = client.get(reverse("claims:api-claim", args=[public_registry[name].pk]))
+    response = client.get(reverse("claims:api-claim", args=[public_registry.claims[name].pk]))
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
 

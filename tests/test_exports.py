@@ -139,7 +139,9 @@ def test_bom_parameter_adds_a_byte_order_mark_for_excel(client, public_registry)
 
 def test_export_never_includes_unpublished_claims(client, public_registry):
     ids = _ids(_body(client.get(reverse("claims:citation-export"))))
-    assert ids == {public_registry[k].pk for k in ("stake", "decline", "balance")}
+    assert ids == {
+        c.pk for c in (public_registry.stake, public_registry.decline, public_registry.balance)
+    }
 
 
 def test_export_with_bad_filters_is_a_400_that_names_them(client, public_registry):
@@ -485,7 +487,7 @@ def test_the_csv_loads_in_pandas_with_real_dates_and_every_relation(public_regis
     )
     assert str(frame["event_date_start"].dtype).startswith("datetime64")
     by_claim = {int(row.claim_id): row for row in frame.itertuples()}
-    balance, decline, stake = (by_claim[r[name].pk] for name in ("balance", "decline", "stake"))
+    balance, decline, stake = (by_claim[c.pk] for c in (r.balance, r.decline, r.stake))
     assert (balance.event_date_start.date(), balance.event_date_end.date()) == (
         dt.date(2010, 1, 1),
         dt.date(2010, 12, 31),

@@ -75,7 +75,7 @@ def test_drafts_and_claims_in_review_never_appear(client, public_registry, revie
         client.get(FEED).content.decode() + client.get("/topics/energy/feed.atom").content.decode()
     )
     for name in ("draft", "review"):
-        assert public_registry[name].statement not in text
+        assert public_registry.claims[name].statement not in text
     assert "sent back" not in text
 
 

@@ -106,7 +106,7 @@ def test_no_draft_or_review_or_retracted_claim_reaches_any_table(client, public_
     draft.quotes.create(source=secret, exact="Secret text", start=0, end=11)
     download(client, tmp_path)
     everything = "".join(p.read_text(encoding="utf-8") for p in tmp_path.iterdir())
-    hidden = [public_registry[name].statement for name in ("draft", "review", "retracted")]
+    hidden = [public_registry.claims[name].statement for name in ("draft", "review", "retracted")]
     hidden += ["Secret talks", "secret-talks", "Hidden Envoy", "Secret source", "Secret text"]
     for text in hidden:
         assert text not in everything, text

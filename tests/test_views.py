@@ -160,7 +160,7 @@ def test_symmetric_link_reads_the_same_from_the_other_claim(client, public_regis
 
 @pytest.mark.parametrize("status", ["draft", "review"])
 def test_unpublished_claims_have_no_public_page(client, public_registry, status):
-    claim = public_registry[status]
+    claim = public_registry.claims[status]
     assert client.get(claim.get_absolute_url()).status_code == 404
 
 
