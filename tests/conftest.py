@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import hypothesis
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
@@ -19,6 +20,11 @@ from tests import curated
 
 # One Playwright driver and browser for every browser test module.
 pytest_plugins = ["tests.browser"]
+
+# Hypothesis' 200 ms deadline per example measures the machine, not the code: with
+# xdist workers and a browser sharing two cores, one example can take seconds.
+hypothesis.settings.register_profile("factreg", deadline=None)
+hypothesis.settings.load_profile("factreg")
 
 
 @pytest.fixture(autouse=True)
