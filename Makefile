@@ -57,8 +57,11 @@ restore: $(STAMP)
 superuser: $(STAMP)
 	$(DEV_ENV) $(BIN)/python manage.py createsuperuser
 
+# One pytest-xdist worker per CPU (each with its own test database and live server);
+# TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/export_bench.py --quotes 100000 300000

@@ -13,8 +13,9 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from tests import curated
 
 # Playwright's sync API runs an asyncio event loop in the main thread for as
 # long as the browser is open. Django sees that running loop and refuses ORM
@@ -61,10 +62,10 @@ def browser(playwright: Playwright, chromium_path: str) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def registry(transactional_db) -> None:
-    """The seeds and the curated registry, as `make db` loads them."""
-    call_command("import_seeds", verbosity=0)
-    call_command("load_fixtures", verbosity=0)
+def registry(transactional_db, curated_rows: curated.CuratedRows) -> None:
+    """The seeds and the curated registry, as `make db` loads them, committed for the
+    live server's thread (tests/curated.py copies them in; the flush empties them)."""
+    curated.replay(curated_rows)
 
 
 def _new_page(browser: Browser, **options) -> Iterator[Page]:

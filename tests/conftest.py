@@ -1,25 +1,31 @@
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import hypothesis
 import pytest
 import pytest_django.plugin
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
-from hypothesis import settings as hypothesis_settings
+from django.db.models import Q
+from pytest_django.fixtures import validate_django_db
+from pytest_django.plugin import blocking_manager_key
 
-from claims.models import Claim, Source
+from claims.models import Claim, ClaimLink, Entity, Quote, Source, Topic
+from tests import curated
 
 # One Playwright driver and browser for every browser test module.
 pytest_plugins = ["tests.browser"]
 
 # No per-example deadline: on a shared 2-core machine, and slower still under coverage, one
 # example can take a second, which says nothing about the code (speed is `make bench`'s job).
-hypothesis_settings.register_profile("factreg", deadline=None)
-hypothesis_settings.load_profile("factreg")
+hypothesis.settings.register_profile("factreg", deadline=None)
+hypothesis.settings.load_profile("factreg")
 
 
 @pytest.hookimpl(trylast=True)
@@ -47,6 +53,12 @@ def _empty_cache() -> None:
 def _test_http_settings(settings) -> None:
     # The test client speaks plain HTTP, and manifest storage needs collectstatic.
     settings.SECURE_SSL_REDIRECT = False
+    # PBKDF2's 1,000,000 rounds cost half a second per user made or login; MD5 hashes
+    # new passwords here, and the real hashers still check any made outside the tests.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
     settings.STATIC_ROOT = None
     settings.STORAGES = {
         **settings.STORAGES,
@@ -59,6 +71,70 @@ def seeded(db) -> list[Source]:
     """The seed articles imported as Sources."""
     call_command("import_seeds", verbosity=0)
     return list(Source.objects.all())
+
+
+# The roles (groups and their permissions) that migrations make, by name and codename.
+_ROLES = pytest.StashKey[dict[str, list[tuple[str, str]]]]()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, request) -> None:
+    """The test database, and a note of the roles its migrations made (see below)."""
+    with django_db_blocker.unblock():
+        request.config.stash[_ROLES] = {
+            group.name: list(group.permissions.values_list("content_type__app_label", "codename"))
+            for group in Group.objects.all()
+        }
+
+
+def _transactional(item: pytest.Item) -> bool:
+    # As pytest-django decides it (its marker gives transaction and reset_sequences first).
+    marker = item.get_closest_marker("django_db")
+    names = getattr(item, "fixturenames", ())
+    return (
+        "transactional_db" in names
+        or "live_server" in names
+        or (marker is not None and any(validate_django_db(marker)[:2]))
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    result = yield
+    # A transactional test ends with a flush, which empties every table; Django's
+    # post_migrate signal brings back content types and permissions, but not the
+    # Editors and Reviewers groups that a migration made. Made again here, so every
+    # test finds them, in whatever order the tests run (pytest-randomly, xdist).
+    roles = item.config.stash.get(_ROLES, None)
+    if roles and _transactional(item):
+        with item.config.stash[blocking_manager_key].unblock():
+            _restore_roles(roles)
+    return result
+
+
+def _restore_roles(roles: dict[str, list[tuple[str, str]]]) -> None:
+    if Group.objects.exists():
+        return
+    for name, codenames in roles.items():
+        wanted = Q(pk__in=[])
+        for app_label, codename in codenames:
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        permissions = list(Permission.objects.filter(wanted))
+        assert len(permissions) == len(codenames), name
+        Group.objects.create(name=name).permissions.set(permissions)
+
+
+@pytest.fixture(scope="session")
+def curated_rows(django_db_setup, django_db_blocker) -> curated.CuratedRows:
+    """What `import_seeds` and `load_fixtures` write, loaded once per session (tests/curated.py)."""
+    with django_db_blocker.unblock():
+        return curated.capture()
+
+
+@pytest.fixture
+def curated_registry(db, curated_rows: curated.CuratedRows) -> None:
+    """The seeds and the curated registry, as `make db` loads them."""
+    curated.replay(curated_rows)
 
 
 @pytest.fixture
@@ -89,11 +165,40 @@ BETA_TEXT = (
 )
 
 
-@pytest.fixture
-def public_registry(db) -> dict:
-    """A small registry: three published claims, one of each other status, and links."""
-    import datetime as dt
+@dataclass(frozen=True)
+class PublicRegistry:
+    """`public_registry`: the rows it makes, by the part they play in the tests."""
 
+    alpha: Source  # dated to the year, with an author; quoted by stake, draft, retracted
+    beta: Source  # undated; quoted by decline and balance
+    energy: Topic
+    military: Topic
+    lukoil: Entity
+    russia: Entity
+    analyst: Entity  # a claimant only, never a tag
+    stake: Claim  # published, 2022-02-22, 20 percent
+    decline: Claim  # published, 2023-10, with an as-of period, a measure and a place
+    balance: Claim  # published, 2010
+    draft: Claim
+    review: Claim
+    retracted: Claim
+    contradiction: ClaimLink  # stake contradicts decline
+    support: ClaimLink  # balance supports stake
+    hidden: ClaimLink  # stake contradicts retracted: never shown
+
+    @property
+    def claims(self) -> dict[str, Claim]:
+        """Every claim, by its name here."""
+        return {
+            field.name: getattr(self, field.name)
+            for field in fields(self)
+            if isinstance(getattr(self, field.name), Claim)
+        }
+
+
+@pytest.fixture
+def public_registry(db) -> PublicRegistry:
+    """A small registry: three published claims, one of each other status, and links."""
     from tests.factories import (
         make_claim,
         make_entity,
@@ -171,32 +276,39 @@ def public_registry(db) -> dict:
     support = make_link(balance, stake, "supports", rationale="Both describe energy ties.")
     hidden = make_link(stake, retracted, "contradicts", rationale="Links to a retracted claim.")
     make_link(decline, draft, "qualifies", rationale="Links to a draft claim.")
-    return {
-        "alpha": alpha,
-        "beta": beta,
-        "energy": energy,
-        "military": military,
-        "lukoil": lukoil,
-        "russia": russia,
-        "analyst": analyst,
-        "stake": stake,
-        "decline": decline,
-        "balance": balance,
-        "draft": draft,
-        "review": review,
-        "retracted": retracted,
-        "contradiction": contradiction,
-        "support": support,
-        "hidden": hidden,
-    }
+    return PublicRegistry(
+        alpha=alpha,
+        beta=beta,
+        energy=energy,
+        military=military,
+        lukoil=lukoil,
+        russia=russia,
+        analyst=analyst,
+        stake=stake,
+        decline=decline,
+        balance=balance,
+        draft=draft,
+        review=review,
+        retracted=retracted,
+        contradiction=contradiction,
+        support=support,
+        hidden=hidden,
+    )
+
+
+@dataclass(frozen=True)
+class LargeRegistry:
+    """`large_registry`: 250 published claims and what they hang on, in creation order."""
+
+    claims: list[Claim]
+    sources: list[Source]
+    topics: list[Topic]
+    entities: list[Entity]
 
 
 @pytest.fixture
-def large_registry(db) -> dict:
+def large_registry(db) -> LargeRegistry:
     """250 published claims with quotes, topics, entities and links, built in bulk."""
-    import datetime as dt
-
-    from claims.models import Claim, ClaimLink, Entity, Quote, Topic
     from claims.seeds import sha256
 
     text = "".join(f"Sentence number {n} says something checkable.\n" for n in range(300))
@@ -246,7 +358,7 @@ def large_registry(db) -> dict:
         for n in range(0, 249, 3)
     )
     Claim.objects.refresh_search_text()
-    return {"claims": claims, "sources": sources, "topics": topics, "entities": entities}
+    return LargeRegistry(claims=claims, sources=sources, topics=topics, entities=entities)
 
 
 DATA = Path(__file__).resolve().parent / "data"

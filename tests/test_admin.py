@@ -307,7 +307,7 @@ def test_a_filtered_or_small_changelist_is_counted_exactly(admin_client, large_r
     import re
 
     _analyze("claims_claim")
-    Claim.objects.filter(pk=large_registry["claims"][0].pk).update(status="draft")
+    Claim.objects.filter(pk=large_registry.claims[0].pk).update(status="draft")
     response = admin_client.get(
         reverse("admin:claims_claim_changelist"), {"status__exact": "draft"}
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from claims import annotations
@@ -33,9 +32,7 @@ def selectors(annotation: dict) -> tuple[dict, dict]:
     return quote, position
 
 
-def test_every_curated_annotation_selects_its_quote_in_the_source_text(client, db):
-    call_command("import_seeds", verbosity=0)
-    call_command("load_fixtures", verbosity=0)
+def test_every_curated_annotation_selects_its_quote_in_the_source_text(client, curated_registry):
     checked = 0
     for source in Source.objects.public():
         for annotation in every_annotation(client, source.slug):
@@ -52,7 +49,7 @@ def test_every_curated_annotation_selects_its_quote_in_the_source_text(client, d
 def test_an_annotation_describes_the_passage_with_the_claim_and_links_to_it(
     client, public_registry
 ):
-    stake = public_registry["stake"]
+    stake = public_registry.stake
     collection = client.get(URL, {"source": "alpha"})
     assert collection["Content-Type"].startswith("application/ld+json")
     body = collection.json()
@@ -76,8 +73,8 @@ def test_an_annotation_describes_the_passage_with_the_claim_and_links_to_it(
 def test_draft_retracted_and_review_quotes_never_appear(client, public_registry):
     exacts = {selectors(a)[0]["exact"] for a in every_annotation(client, "alpha")}
     assert exacts == {"Lukoil currently owns 20 % of Azerbaijan’s largest gas field"}
-    for name in ("draft", "retracted"):
-        quote = public_registry[name].quotes.get()
+    for claim in (public_registry.draft, public_registry.retracted):
+        quote = claim.quotes.get()
         response = client.get(reverse("claims:api-annotation", args=[quote.pk]))
         assert response.status_code == 404
         assert response.json()["error"] == f"No published quote has the id {quote.pk}."

@@ -9,7 +9,7 @@ def test_claim_list_api_returns_claims_with_evidence_and_links(client, public_re
     assert body["count"] == 2
     assert (body["next"], body["previous"]) == (None, None)
     balance, stake = body["results"]
-    assert stake["id"] == public_registry["stake"].pk
+    assert stake["id"] == public_registry.stake.pk
     assert stake["url"] == f"http://testserver/claims/{stake['id']}/"
     assert stake["statement"] == "Lukoil owns a fifth of Shah Deniz."
     assert (stake["event_date"], stake["event_date_precision"]) == ("2022-02-22", "day")
@@ -24,8 +24,8 @@ def test_claim_list_api_returns_claims_with_evidence_and_links(client, public_re
     assert quote["source"]["published"] == "2023"
     assert quote["source"]["page"] == "http://testserver/sources/alpha/"
     assert {(link["relation"], link["claim"], link["direction"]) for link in stake["links"]} == {
-        ("contradicts", public_registry["decline"].pk, "symmetric"),
-        ("supports", public_registry["balance"].pk, "incoming"),
+        ("contradicts", public_registry.decline.pk, "symmetric"),
+        ("supports", public_registry.balance.pk, "incoming"),
     }
     assert balance["event_date"] == "2010"
 
@@ -66,16 +66,16 @@ def test_claim_list_api_bad_page_is_json_404(client, public_registry, page):
 
 
 def test_claim_api_returns_one_published_claim(client, public_registry):
-    claim = public_registry["decline"]
+    claim = public_registry.decline
     body = client.get(reverse("claims:api-claim", args=[claim.pk])).json()
     assert body["id"] == claim.pk
     assert body["api_url"] == f"http://testserver/api/claims/{claim.pk}/"
-    assert [link["claim"] for link in body["links"]] == [public_registry["stake"].pk]
+    assert [link["claim"] for link in body["links"]] == [public_registry.stake.pk]
 
 
 @pytest.mark.parametrize("name", ["draft", "review", "retracted"])
 def test_claim_api_hides_unpublished_claims_with_json_404(client, public_registry, name):
-    response = client.get(reverse("claims:api-claim", args=[public_registry[name].pk]))
+    response = client.get(reverse("claims:api-claim", args=[public_registry.claims[name].pk]))
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
 
@@ -90,8 +90,8 @@ def test_source_api_returns_text_and_published_quotes(client, public_registry):
     body = client.get(reverse("claims:api-source", args=["alpha"])).json()
     assert body["title"] == "Alpha article"
     assert body["text"].startswith("Lukoil currently owns")
-    assert body["claims"] == [public_registry["stake"].pk]
-    assert [q["claim"] for q in body["quotes"]] == [public_registry["stake"].pk]
+    assert body["claims"] == [public_registry.stake.pk]
+    assert [q["claim"] for q in body["quotes"]] == [public_registry.stake.pk]
     for quote in body["quotes"]:
         assert body["text"][quote["start"] : quote["end"]] == quote["exact"]
 

@@ -60,10 +60,8 @@ def _report() -> dict:
 
 
 def test_a_backup_restores_into_a_fresh_database_with_the_same_registry_and_history(
-    transactional_db, tmp_path, fresh_database
+    transactional_db, curated_registry, tmp_path, fresh_database
 ):
-    call_command("import_seeds", verbosity=0)
-    call_command("load_fixtures", verbosity=0)
     claim = Claim.objects.order_by("pk").first()
     claim.statement += " (edited)"
     claim.save()  # one more history row, with its change

@@ -95,7 +95,7 @@ def test_a_chosen_claimant_facet_is_marked_and_its_link_removes_it(client, publi
 
 
 def test_claimants_of_drafts_are_not_counted(client, public_registry):
-    public_registry["draft"].attributions.create(entity=public_registry["lukoil"])
+    public_registry.draft.attributions.create(entity=public_registry.lukoil)
     response = client.get(reverse("claims:claim-list"))
     assert ("lukoil", 1) in _facet(response, "claimant")
 
@@ -119,25 +119,25 @@ def test_claim_rows_say_according_to_whom(client, public_registry):
 
 
 def test_the_claim_page_says_who_claimed_it_and_where_it_was_reported(client, public_registry):
-    stake = client.get(public_registry["stake"].get_absolute_url()).content.decode()
+    stake = client.get(public_registry.stake.get_absolute_url()).content.decode()
     text = re.sub(r"<[^>]+>", "", stake)
     assert "Claimed by Lukoil (reported), reported in Alpha article (2023)." in text
-    decline = client.get(public_registry["decline"].get_absolute_url()).content.decode()
+    decline = client.get(public_registry.decline.get_absolute_url()).content.decode()
     text = re.sub(r"<[^>]+>", "", decline)
     assert "Claimed by Ann Analyst, reported in Beta article." in text
     assert 'href="/claims/?claimant=ann-analyst"' in decline
 
 
 def test_a_claim_without_a_claimant_says_only_where_it_was_reported(client, public_registry):
-    Attribution.objects.filter(claim=public_registry["stake"]).delete()
-    html = client.get(public_registry["stake"].get_absolute_url()).content.decode()
+    Attribution.objects.filter(claim=public_registry.stake).delete()
+    html = client.get(public_registry.stake.get_absolute_url()).content.decode()
     text = re.sub(r"<[^>]+>", "", html)
     assert "Reported in Alpha article (2023)." in text
     assert "Claimed by" not in text
 
 
 def test_the_claim_page_shows_the_scope_qualifiers(client, public_registry):
-    html = client.get(public_registry["decline"].get_absolute_url()).content.decode()
+    html = client.get(public_registry.decline.get_absolute_url()).content.decode()
     text = re.sub(r"<[^>]+>", "", html)
     assert "As of2023\u20132025-06" in text
     assert "MeasureAnalysts&#x27; reading of official statements" in text
@@ -145,7 +145,7 @@ def test_the_claim_page_shows_the_scope_qualifiers(client, public_registry):
 
 
 def test_appearances_are_listed_oldest_source_first_with_the_first_marked(client, public_registry):
-    stake = public_registry["stake"]
+    stake = public_registry.stake
     older = make_source(
         slug="older",
         title="An older report",
@@ -154,7 +154,7 @@ def test_appearances_are_listed_oldest_source_first_with_the_first_marked(client
         published_precision="month",
     )
     make_quote(stake, older, "Lukoil bought its stake")
-    make_quote(stake, public_registry["beta"], "Russian drones struck")  # undated: last
+    make_quote(stake, public_registry.beta, "Russian drones struck")  # undated: last
     html = client.get(stake.get_absolute_url()).content.decode()
     html = html[html.index('id="evidence-h"') :]  # the appearances, not the claimed-by line
     order = [
@@ -168,12 +168,12 @@ def test_appearances_are_listed_oldest_source_first_with_the_first_marked(client
 
 
 def test_the_first_appearance_is_plainly_first_when_every_source_is_dated(client, public_registry):
-    html = client.get(public_registry["stake"].get_absolute_url()).content.decode()
+    html = client.get(public_registry.stake.get_absolute_url()).content.decode()
     assert "First appearance" in html
 
 
 def test_the_api_gives_claimants_and_scope(client, public_registry):
-    decline = public_registry["decline"]
+    decline = public_registry.decline
     body = client.get(reverse("claims:api-claim", args=[decline.pk])).json()
     assert body["claimants"] == [
         {"slug": "ann-analyst", "name": "Ann Analyst", "kind": "person", "role": "stated"}
@@ -186,15 +186,15 @@ def test_the_api_gives_claimants_and_scope(client, public_registry):
     }
     assert body["measure"] == "Analysts' reading of official statements"
     assert body["place"] == {"slug": "russia", "name": "Russia"}
-    stake = client.get(reverse("claims:api-claim", args=[public_registry["stake"].pk])).json()
+    stake = client.get(reverse("claims:api-claim", args=[public_registry.stake.pk])).json()
     assert stake["as_of"]["start"] is None
     assert stake["place"] is None
 
 
 def test_a_new_claimant_shows_on_the_cached_claim_page_at_once(client, public_registry):
-    stake = public_registry["stake"]
+    stake = public_registry.stake
     assert "Ann Analyst" not in client.get(stake.get_absolute_url()).content.decode()
-    stake.attributions.create(entity=public_registry["analyst"], role="forecast")
+    stake.attributions.create(entity=public_registry.analyst, role="forecast")
     html = client.get(stake.get_absolute_url()).content.decode()
     assert "Ann Analyst</a> (forecast)" in html
 
@@ -258,7 +258,7 @@ def test_a_period_that_ends_before_it_starts_is_a_form_error(client, editor, db,
 
 def test_the_database_refuses_a_period_that_ends_before_it_starts(public_registry):
     with pytest.raises(IntegrityError), transaction.atomic():
-        Claim.objects.filter(pk=public_registry["decline"].pk).update(
+        Claim.objects.filter(pk=public_registry.decline.pk).update(
             as_of_end=dt.date(2020, 12, 31), as_of_end_precision="year"
         )
 
@@ -278,7 +278,7 @@ def test_period_years_use_as_of_when_set_and_the_event_date_otherwise(public_reg
         )
         return {pk: (start, end) for pk, start, end in rows}
 
-    decline, balance = public_registry["decline"].pk, public_registry["balance"].pk
+    decline, balance = public_registry.decline.pk, public_registry.balance.pk
     assert years()[decline] == (2023, 2025)  # as of 2023–2025-06, not its 2023-10 event
     assert years()[balance] == (2010, 2010)  # no period: its event date
     Claim.objects.filter(pk=balance).update(
@@ -298,7 +298,7 @@ def test_an_editor_adds_a_claimant_with_a_role(client, editor, public_registry):
     client.force_login(editor)
     data = _add_claim_form(client) | {
         "attributions-TOTAL_FORMS": "1",
-        "attributions-0-entity": str(public_registry["analyst"].pk),
+        "attributions-0-entity": str(public_registry.analyst.pk),
         "attributions-0-role": "forecast",
         "attributions-0-basis": "Ann Analyst expects",
     }
@@ -325,7 +325,7 @@ def test_a_claimant_that_does_not_exist_is_a_form_error(client, editor, public_r
 
 def test_the_same_claimant_twice_is_a_form_error(client, editor, public_registry):
     client.force_login(editor)
-    analyst = str(public_registry["analyst"].pk)
+    analyst = str(public_registry.analyst.pk)
     data = _add_claim_form(client) | {
         "attributions-TOTAL_FORMS": "2",
         "attributions-0-entity": analyst,
@@ -339,7 +339,7 @@ def test_the_same_claimant_twice_is_a_form_error(client, editor, public_registry
 
 
 def test_the_claimant_autocomplete_finds_entities_by_alias(client, editor, public_registry):
-    Entity.objects.filter(pk=public_registry["lukoil"].pk).update(aliases="LUKOIL PJSC")
+    Entity.objects.filter(pk=public_registry.lukoil.pk).update(aliases="LUKOIL PJSC")
     client.force_login(editor)
     response = client.get(
         reverse("admin:autocomplete"),
@@ -381,7 +381,7 @@ def test_the_claimant_suggestion_is_for_editors_only(client, public_registry):
 def test_an_editors_change_of_scope_to_a_public_claim_waits_for_a_reviewer(
     client, editor, reviewer, public_registry
 ):
-    decline = public_registry["decline"]
+    decline = public_registry.decline
     client.force_login(editor)
     url = reverse("admin:claims_claim_change", args=[decline.pk])
     data = admin_form_data(client.get(url)) | {
@@ -401,12 +401,12 @@ def test_an_editors_change_of_scope_to_a_public_claim_waits_for_a_reviewer(
     assert decline.as_of_display == "2024\u20132025"
     assert decline.as_of_end == dt.date(2025, 12, 31)
     assert decline.measure == "Official statements only"
-    assert decline.place == public_registry["russia"]  # untouched
+    assert decline.place == public_registry.russia  # untouched
 
 
 def test_an_editor_cannot_change_the_claimants_of_a_public_claim(client, editor, public_registry):
     client.force_login(editor)
-    url = reverse("admin:claims_claim_change", args=[public_registry["decline"].pk])
+    url = reverse("admin:claims_claim_change", args=[public_registry.decline.pk])
     formsets = client.get(url).context["inline_admin_formsets"]
     claimants = next(f for f in formsets if f.formset.prefix == "attributions")
     assert not claimants.has_add_permission
@@ -417,7 +417,7 @@ def test_an_entity_named_as_a_claimant_of_a_public_claim_is_held_for_reviewers(
     client, editor, public_registry
 ):
     client.force_login(editor)
-    url = reverse("admin:claims_entity_change", args=[public_registry["analyst"].pk])
+    url = reverse("admin:claims_entity_change", args=[public_registry.analyst.pk])
     response = client.get(url)
     assert response.status_code == 200
     assert not response.context["has_change_permission"]
@@ -427,7 +427,7 @@ def test_a_claimant_in_use_cannot_be_deleted(public_registry):
     from django.db.models import ProtectedError
 
     with pytest.raises(ProtectedError):
-        public_registry["analyst"].delete()
+        public_registry.analyst.delete()
 
 
 # --- The curated registry -------------------------------------------------------------
@@ -477,9 +477,7 @@ def test_every_curated_claimant_has_its_basis_verbatim_in_the_statement_or_a_quo
     assert missing == []
 
 
-def test_the_loaded_registry_filters_by_a_curated_claimant(client, db):
-    call_command("import_seeds", verbosity=0)
-    call_command("load_fixtures", verbosity=0)
+def test_the_loaded_registry_filters_by_a_curated_claimant(client, curated_registry):
     statements = _html_statements(client, {"claimant": "rasmus-canback", "per_page": 100})
     assert statements
     assert all("Canbäck" in s for s in statements)
@@ -505,9 +503,9 @@ def test_an_entity_page_links_to_the_claims_it_asserts(client, public_registry):
 
 
 def test_several_claimants_read_as_a_list_with_and(client, public_registry):
-    stake = public_registry["stake"]
-    stake.attributions.create(entity=public_registry["analyst"], role="stated")
-    stake.attributions.create(entity=public_registry["russia"], role="forecast")
+    stake = public_registry.stake
+    stake.attributions.create(entity=public_registry.analyst, role="stated")
+    stake.attributions.create(entity=public_registry.russia, role="forecast")
     text = re.sub(r"<[^>]+>", "", client.get(stake.get_absolute_url()).content.decode())
     assert "Claimed by Lukoil (reported), Ann Analyst and Russia (forecast), reported in" in text
     listing = re.sub(r"<[^>]+>", "", client.get(reverse("claims:claim-list")).content.decode())
@@ -515,8 +513,8 @@ def test_several_claimants_read_as_a_list_with_and(client, public_registry):
 
 
 def test_deleting_an_entity_named_as_claimant_shows_what_protects_it(admin_client, public_registry):
-    url = reverse("admin:claims_entity_delete", args=[public_registry["analyst"].pk])
+    url = reverse("admin:claims_entity_delete", args=[public_registry.analyst.pk])
     response = admin_client.post(url, {"post": "yes"})
     assert response.status_code == 200
     assert "protected" in response.content.decode()
-    assert Entity.objects.filter(pk=public_registry["analyst"].pk).exists()
+    assert Entity.objects.filter(pk=public_registry.analyst.pk).exists()

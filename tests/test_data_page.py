@@ -63,7 +63,7 @@ def test_the_page_explains_every_export_and_each_example_link_answers(client, pu
 def test_the_example_response_is_the_apis_real_answer(client, public_registry):
     text = page_text(client)
     (example,) = re.findall(r'<pre class="example"[^>]*><code>(.*?)</code></pre>', text, re.S)
-    claim = public_registry["stake"]  # the first published claim
+    claim = public_registry.stake  # the first published claim
     assert f"<code>GET /api/claims/{claim.pk}/</code> answers:" in text
     assert json.loads(html.unescape(example)) == client.get(f"/api/claims/{claim.pk}/").json()
 

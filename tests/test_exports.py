@@ -40,7 +40,7 @@ def _ids(text: str) -> set[int]:
 
 def test_csv_text_for_a_small_registry_is_exactly_as_documented(public_registry):
     r = public_registry
-    stake, decline, balance = r["stake"].pk, r["decline"].pk, r["balance"].pk
+    stake, decline, balance = r.stake.pk, r.decline.pk, r.balance.pk
     services.backfill_versions()  # each published claim's version 1, cited in the last columns
     lukoil_end = len("Lukoil currently owns 20 % of Azerbaijan’s largest gas field")
     balance_start = BETA_TEXT.index("the balance of power")
@@ -71,7 +71,7 @@ def test_csv_text_for_a_small_registry_is_exactly_as_documented(public_registry)
 
 
 def test_every_quote_is_a_row_and_offsets_cut_the_quote_from_the_source(public_registry):
-    make_quote(public_registry["stake"], public_registry["beta"], "Russian drones struck")
+    make_quote(public_registry.stake, public_registry.beta, "Russian drones struck")
     text = _csv(Claim.objects.published())
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 4
@@ -99,7 +99,7 @@ def test_a_claims_quotes_follow_their_source_titles_then_positions(db):
 
 
 def test_chunks_of_any_size_give_the_same_text(public_registry):
-    make_quote(public_registry["stake"], public_registry["beta"], "Russian drones struck")
+    make_quote(public_registry.stake, public_registry.beta, "Russian drones struck")
     make_claim("A claim with no quote yet.", status="published")
     whole = _csv(Claim.objects.published())
     assert _csv(Claim.objects.published(), chunk_size=1) == whole
@@ -139,7 +139,7 @@ def test_export_view_streams_an_rfc4180_attachment(client, public_registry):
     assert body.startswith(",".join(HEADER) + "\r\n")
     assert body.count("\r\n") == 3
     assert "\n" not in body.replace("\r\n", "")
-    assert _ids(body) == {public_registry["stake"].pk, public_registry["balance"].pk}
+    assert _ids(body) == {public_registry.stake.pk, public_registry.balance.pk}
 
 
 def test_bom_parameter_adds_a_byte_order_mark_for_excel(client, public_registry):
@@ -150,7 +150,9 @@ def test_bom_parameter_adds_a_byte_order_mark_for_excel(client, public_registry)
 
 def test_export_never_includes_unpublished_claims(client, public_registry):
     ids = _ids(_body(client.get(reverse("claims:citation-export"))))
-    assert ids == {public_registry[k].pk for k in ("stake", "decline", "balance")}
+    assert ids == {
+        c.pk for c in (public_registry.stake, public_registry.decline, public_registry.balance)
+    }
 
 
 def test_export_with_bad_filters_is_a_400_that_names_them(client, public_registry):
@@ -271,7 +273,7 @@ def test_admin_action_exports_the_selected_claims_whatever_their_status(
 ):
     admin = django_user_model.objects.create_superuser("root", "r@example.org", "x")
     client.force_login(admin)
-    chosen = [public_registry["draft"].pk, public_registry["stake"].pk]
+    chosen = [public_registry.draft.pk, public_registry.stake.pk]
     response = client.post(
         reverse("admin:claims_claim_changelist"),
         {"action": "export_citations", "_selected_action": chosen},
@@ -305,7 +307,7 @@ def dated_sources(public_registry) -> dict:
         published_precision="day",
     )
     for source in (month, day):
-        make_quote(public_registry["stake"], source, "Lukoil currently owns")
+        make_quote(public_registry.stake, source, "Lukoil currently owns")
     return {"month": month, "day": day}
 
 
@@ -386,7 +388,7 @@ def test_unknown_reference_format_is_404(client, public_registry):
 def test_an_id_list_selects_exactly_its_rows_however_long(public_registry, extra):
     from claims.querysets import IdList
 
-    wanted = [public_registry["stake"].pk, public_registry["balance"].pk]
+    wanted = [public_registry.stake.pk, public_registry.balance.pk]
     ids = wanted + [10**9 + n for n in range(extra)]  # ids of no claim
     found = Claim.objects.filter(pk__in=IdList(ids)).values_list("pk", flat=True)
     assert sorted(found) == sorted(wanted)
@@ -421,7 +423,7 @@ def hostile_source(public_registry) -> Source:
         url=HOSTILE_URL,
         original=original,
     )
-    make_quote(public_registry["stake"], source, "Lukoil currently owns")
+    make_quote(public_registry.stake, source, "Lukoil currently owns")
     return source
 
 
@@ -491,9 +493,9 @@ def test_the_csv_loads_in_pandas_with_real_dates_and_every_relation(public_regis
     import pandas
 
     r = public_registry
-    make_link(r["decline"], r["balance"], "updates", rationale="Later.")
-    make_link(r["balance"], r["decline"], "qualifies", rationale="A condition.")
-    make_link(r["stake"], r["balance"], "duplicates", rationale="The same.")
+    make_link(r.decline, r.balance, "updates", rationale="Later.")
+    make_link(r.balance, r.decline, "qualifies", rationale="A condition.")
+    make_link(r.stake, r.balance, "duplicates", rationale="The same.")
     frame = pandas.read_csv(
         io.StringIO(_csv(Claim.objects.published())),
         parse_dates=["event_date_start", "event_date_end"],
@@ -502,22 +504,22 @@ def test_the_csv_loads_in_pandas_with_real_dates_and_every_relation(public_regis
     )
     assert str(frame["event_date_start"].dtype).startswith("datetime64")
     by_claim = {int(row.claim_id): row for row in frame.itertuples()}
-    balance, decline, stake = (by_claim[r[name].pk] for name in ("balance", "decline", "stake"))
+    balance, decline, stake = (by_claim[c.pk] for c in (r.balance, r.decline, r.stake))
     assert (balance.event_date_start.date(), balance.event_date_end.date()) == (
         dt.date(2010, 1, 1),
         dt.date(2010, 12, 31),
     )
     assert decline.event_date_end.date() == dt.date(2023, 10, 31)
     assert stake.event_date_start == stake.event_date_end
-    assert decline.updates == str(r["balance"].pk)
-    assert balance.updated_by == str(r["decline"].pk)
-    assert balance.qualifies == str(r["decline"].pk)
-    assert decline.qualified_by == str(r["balance"].pk)
-    assert stake.duplicates == str(r["balance"].pk)
-    assert balance.duplicated_by == str(r["stake"].pk)
-    assert balance.supports == str(r["stake"].pk)
-    assert stake.supported_by == str(r["balance"].pk)
-    assert stake.contradicted_by == str(r["decline"].pk)
+    assert decline.updates == str(r.balance.pk)
+    assert balance.updated_by == str(r.decline.pk)
+    assert balance.qualifies == str(r.decline.pk)
+    assert decline.qualified_by == str(r.balance.pk)
+    assert stake.duplicates == str(r.balance.pk)
+    assert balance.duplicated_by == str(r.stake.pk)
+    assert balance.supports == str(r.stake.pk)
+    assert stake.supported_by == str(r.balance.pk)
+    assert stake.contradicted_by == str(r.decline.pk)
 
 
 def test_every_reference_format_has_a_download_link_that_answers_in_its_type(

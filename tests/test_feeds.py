@@ -7,11 +7,11 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from claims.models import Claim, StatusChange
 from claims.services import take_action
+from tests.conftest import PublicRegistry
 from tests.factories import make_claim, make_quote, make_topic
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -37,9 +37,9 @@ def entries(client, url: str) -> list[dict]:
     ]
 
 
-def published_claim(registry: dict, reviewer, statement: str) -> Claim:
-    claim = make_claim(statement, topics=[registry["energy"]])
-    make_quote(claim, registry["alpha"], "Peacekeeping troops were deployed to Karabakh")
+def published_claim(registry: PublicRegistry, reviewer, statement: str) -> Claim:
+    claim = make_claim(statement, topics=[registry.energy])
+    make_quote(claim, registry.alpha, "Peacekeeping troops were deployed to Karabakh")
     return take_action(claim=claim, action="publish", user=reviewer)
 
 
@@ -69,13 +69,13 @@ def test_a_retraction_is_a_new_entry_with_its_reason(client, public_registry, re
 
 def test_drafts_and_claims_in_review_never_appear(client, public_registry, reviewer):
     published_claim(public_registry, reviewer, "Peacekeepers were sent to Karabakh.")
-    sent_back = make_claim("A claim sent back to its editor.", topics=[public_registry["energy"]])
+    sent_back = make_claim("A claim sent back to its editor.", topics=[public_registry.energy])
     StatusChange.objects.create(claim=sent_back, from_status="review", to_status="draft")
     text = (
         client.get(FEED).content.decode() + client.get("/topics/energy/feed.atom").content.decode()
     )
     for name in ("draft", "review"):
-        assert public_registry[name].statement not in text
+        assert public_registry.claims[name].statement not in text
     assert "sent back" not in text
 
 
@@ -91,9 +91,7 @@ def test_claims_without_a_recorded_step_still_appear_from_fixtures(client, publi
     )
 
 
-def test_the_curated_registry_fills_the_feed_with_fifty_entries(client, db):
-    call_command("import_seeds", verbosity=0)
-    call_command("load_fixtures", verbosity=0)
+def test_the_curated_registry_fills_the_feed_with_fifty_entries(client, curated_registry):
     found = entries(client, FEED)
     assert len(found) == 50
     assert len({entry["id"] for entry in found}) == 50
@@ -140,7 +138,7 @@ def test_feeds_cost_a_fixed_number_of_queries(
     now = timezone.now()
     StatusChange.objects.bulk_create(
         StatusChange(claim=claim, from_status="review", to_status="published")
-        for claim in large_registry["claims"][:100]
+        for claim in large_registry.claims[:100]
     )
     StatusChange.objects.update(changed_at=now)
     with django_assert_max_num_queries(4):

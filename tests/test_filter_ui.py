@@ -166,7 +166,7 @@ def test_search_shows_the_statement_once_when_only_the_statement_matches(client,
 def test_search_shows_an_excerpt_when_a_quote_matches_with_its_source(client, public_registry):
     response = client.get("/claims/?q=deteriorate")
     html = response.content.decode()
-    quote = public_registry["decline"].quotes.get()
+    quote = public_registry.decline.quotes.get()
     snippet = re.search(r'<p class="snippet">(.*?)</p>', html, re.S)
     assert snippet
     assert "Relations continue to <mark>deteriorate</mark> sharply." in snippet.group(1)

@@ -43,10 +43,8 @@ def test_every_fixture_quote_equals_its_source_text_and_raw_seed_at_its_offsets(
 
 
 @pytest.fixture
-def registry(db):
+def registry(curated_registry):
     """The seeds imported and the fixtures loaded, as `make db` does."""
-    call_command("import_seeds", verbosity=0)
-    call_command("load_fixtures", verbosity=0)
 
 
 def _claim_sources() -> dict[int, set[str]]:

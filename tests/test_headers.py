@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
+from tests.conftest import PublicRegistry
+
 
 def directives(header: str) -> dict[str, list[str]]:
     parsed = {}
@@ -14,8 +16,8 @@ def directives(header: str) -> dict[str, list[str]]:
     return parsed
 
 
-def public_paths(registry: dict) -> list[str]:
-    stake = registry["stake"]
+def public_paths(registry: PublicRegistry) -> list[str]:
+    stake = registry.stake
     return [
         "/",
         "/claims/",

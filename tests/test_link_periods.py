@@ -25,15 +25,15 @@ def _set(claim: Claim, **fields) -> None:
 
 def test_a_contradiction_between_event_dates_in_different_years_is_flagged(public_registry):
     # stake: 2022-02-22; decline: as of 2023–2025-06 (its event date 2023-10 is not used).
-    contradiction = public_registry["contradiction"]
+    contradiction = public_registry.contradiction
     assert _flags(contradiction) == (True, True)
 
 
 def test_as_of_is_used_when_set_instead_of_the_event_date(public_registry):
-    contradiction = public_registry["contradiction"]
-    _set(public_registry["decline"], as_of_start=dt.date(2021, 1, 1))  # 2021–2025-06
+    contradiction = public_registry.contradiction
+    _set(public_registry.decline, as_of_start=dt.date(2021, 1, 1))  # 2021–2025-06
     assert _flags(contradiction) == (False, False)  # overlaps 2022
-    _set(public_registry["stake"], as_of_start=dt.date(2026, 1, 1), as_of_start_precision="year")
+    _set(public_registry.stake, as_of_start=dt.date(2026, 1, 1), as_of_start_precision="year")
     assert _flags(contradiction) == (True, True)  # since 2026 against 2021–2025
 
 
@@ -48,27 +48,27 @@ def test_as_of_is_used_when_set_instead_of_the_event_date(public_registry):
 def test_the_same_year_an_unknown_date_or_an_open_period_is_not_flagged(
     public_registry, fields, flagged
 ):
-    stake = public_registry["stake"]
+    stake = public_registry.stake
     _set(
-        public_registry["decline"],
+        public_registry.decline,
         as_of_start=None,
         as_of_start_precision="unknown",
         as_of_end=None,
         as_of_end_precision="unknown",
     )
     _set(stake, **fields)
-    assert _flags(public_registry["contradiction"])[1] is flagged
+    assert _flags(public_registry.contradiction)[1] is flagged
 
 
 def test_only_contradictions_need_a_period_check(public_registry):
-    support = public_registry["support"]  # balance (2010) supports stake (2022)
+    support = public_registry.support  # balance (2010) supports stake (2022)
     assert _flags(support) == (True, False)
 
 
 def test_a_reviewers_note_confirms_the_contradiction_and_a_blank_one_reopens_it(
     public_registry, reviewer
 ):
-    contradiction = public_registry["contradiction"]
+    contradiction = public_registry.contradiction
     services.confirm_link_periods(
         link=contradiction, note="The stake and the decline are one trend.", user=reviewer
     )
@@ -81,9 +81,7 @@ def test_a_reviewers_note_confirms_the_contradiction_and_a_blank_one_reopens_it(
 
 def test_an_editor_cannot_confirm_a_contradiction_across_periods(public_registry, editor):
     with pytest.raises(PermissionDenied):
-        services.confirm_link_periods(
-            link=public_registry["contradiction"], note="Fine.", user=editor
-        )
+        services.confirm_link_periods(link=public_registry.contradiction, note="Fine.", user=editor)
 
 
 def test_the_admin_flags_and_filters_contradictions_between_different_periods(
@@ -94,11 +92,11 @@ def test_the_admin_flags_and_filters_contradictions_between_different_periods(
     html = client.get(url, {"period_check": "needed"}).content.decode()
     assert "different periods: is this “updates”?" in html
     shown = client.get(url, {"period_check": "needed"}).context["cl"].result_list
-    assert [link.pk for link in shown] == [public_registry["contradiction"].pk]
+    assert [link.pk for link in shown] == [public_registry.contradiction.pk]
 
 
 def test_a_reviewer_confirms_the_periods_on_the_link_form(client, reviewer, public_registry):
-    contradiction = public_registry["contradiction"]
+    contradiction = public_registry.contradiction
     client.force_login(reviewer)
     url = reverse("admin:claims_claimlink_change", args=[contradiction.pk])
     data = admin_form_data(client.get(url)) | {"period_note": "Both describe 2022 onwards."}
@@ -110,7 +108,7 @@ def test_a_reviewer_confirms_the_periods_on_the_link_form(client, reviewer, publ
 
 def test_editors_do_not_see_the_period_confirmation(client, editor, public_registry):
     client.force_login(editor)
-    url = reverse("admin:claims_claimlink_change", args=[public_registry["contradiction"].pk])
+    url = reverse("admin:claims_claimlink_change", args=[public_registry.contradiction.pk])
     response = client.get(url)
     assert response.status_code == 200
     assert "period_note" not in response.context["adminform"].form.fields

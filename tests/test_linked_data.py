@@ -46,7 +46,7 @@ def values(node: dict, name: str) -> list:
 
 
 def test_a_claim_page_carries_a_schema_org_claim_a_json_ld_processor_reads(client, public_registry):
-    stake = public_registry["stake"]
+    stake = public_registry.stake
     node = expanded(page_data(client, stake))
     assert node["@type"] == [SCHEMA + "Claim"]
     assert node["@id"] == f"http://testserver/claims/{stake.pk}/"
@@ -68,18 +68,18 @@ def test_a_claim_page_carries_a_schema_org_claim_a_json_ld_processor_reads(clien
 
 
 def test_the_first_appearance_is_named_only_when_every_source_is_dated(client, public_registry):
-    stake = public_registry["stake"]
+    stake = public_registry.stake
     first = page_data(client, stake)["firstAppearance"]
     assert (first["name"], first["datePublished"]) == ("Alpha article", "2023")
     # Quoted in an undated source too: that one might be older, so no first appearance.
-    make_quote(stake, public_registry["beta"], "Relations continue to deteriorate sharply.")
+    make_quote(stake, public_registry.beta, "Relations continue to deteriorate sharply.")
     data = page_data(client, stake)
     assert [work["name"] for work in data["appearance"]] == ["Alpha article", "Beta article"]
     assert "firstAppearance" not in data
 
 
 def test_blank_source_metadata_is_left_out_never_invented(client, public_registry):
-    data = page_data(client, public_registry["decline"])
+    data = page_data(client, public_registry.decline)
     (work,) = data["appearance"]  # Beta: an outlet, but no author, date or URL
     assert work["name"] == "Beta article"
     assert work["publisher"] == {"@type": "Organization", "name": "Outlet B"}
@@ -89,8 +89,8 @@ def test_blank_source_metadata_is_left_out_never_invented(client, public_registr
 
 
 def test_the_publication_date_is_the_reviewers_publish_step(client, public_registry, reviewer):
-    claim = make_claim("Baku and Moscow signed a declaration.", topics=[public_registry["energy"]])
-    make_quote(claim, public_registry["alpha"], "The relationship between Baku and Moscow")
+    claim = make_claim("Baku and Moscow signed a declaration.", topics=[public_registry.energy])
+    make_quote(claim, public_registry.alpha, "The relationship between Baku and Moscow")
     take_action(claim=claim, action="publish", user=reviewer)
     published = claim.status_changes.get().changed_at
     data = page_data(client, claim)
@@ -99,7 +99,7 @@ def test_the_publication_date_is_the_reviewers_publish_step(client, public_regis
 
 
 def test_a_retracted_claim_says_so_in_its_linked_data(client, public_registry):
-    data = page_data(client, public_registry["retracted"])
+    data = page_data(client, public_registry.retracted)
     assert data["creativeWorkStatus"] == "Retracted"
 
 

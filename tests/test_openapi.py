@@ -56,7 +56,7 @@ def test_the_description_is_valid_openapi_3_1_served_from_this_site(spec):
 
 
 def test_every_endpoint_answers_as_described(client, spec, public_registry):
-    stake, alpha = public_registry["stake"], public_registry["alpha"]
+    stake, alpha = public_registry.stake, public_registry.alpha
     quote = stake.quotes.get()
     requests = [
         ("/api/claims/", "/api/claims/", {}),
@@ -65,8 +65,8 @@ def test_every_endpoint_answers_as_described(client, spec, public_registry):
         ("/api/claims/", "/api/claims/", {"topic": "nope", "date_from": "2022-13"}),
         ("/api/claims/", "/api/claims/", {"page": 99}),
         ("/api/claims/{id}/", f"/api/claims/{stake.pk}/", {}),
-        ("/api/claims/{id}/", f"/api/claims/{public_registry['decline'].pk}/", {}),
-        ("/api/claims/{id}/", f"/api/claims/{public_registry['draft'].pk}/", {}),
+        ("/api/claims/{id}/", f"/api/claims/{public_registry.decline.pk}/", {}),
+        ("/api/claims/{id}/", f"/api/claims/{public_registry.draft.pk}/", {}),
         ("/api/sources/{slug}/", f"/api/sources/{alpha.slug}/", {}),
         ("/api/sources/{slug}/", "/api/sources/no-such-source/", {}),
         ("/api/annotations/", "/api/annotations/", {"source": "alpha"}),
@@ -111,7 +111,7 @@ def test_a_response_that_breaks_the_description_is_caught(client, spec, public_r
         check(spec, "/api/claims/", client.get("/api/claims/"))
     del spec["components"]["schemas"]["Claim"]["properties"]["measure"]
     with pytest.raises(AssertionError, match="'measure' was unexpected"):
-        check(spec, "/api/claims/{id}/", client.get(f"/api/claims/{public_registry['stake'].pk}/"))
+        check(spec, "/api/claims/{id}/", client.get(f"/api/claims/{public_registry.stake.pk}/"))
 
 
 def test_the_claim_lists_parameters_are_exactly_its_filters(spec):

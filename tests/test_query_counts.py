@@ -49,7 +49,7 @@ def test_page_query_count_is_bounded_on_a_large_registry(
 
 
 def test_claim_page_query_count_is_bounded(client, large_registry, django_assert_max_num_queries):
-    claim = large_registry["claims"][1]
+    claim = large_registry.claims[1]
     with django_assert_max_num_queries(12):  # 11, and its list of versions
         response = client.get(claim.get_absolute_url())
     assert response.status_code == 200
@@ -107,13 +107,13 @@ def test_the_overview_shows_a_new_contradiction_at_once(client, public_registry)
     def contested() -> list[int]:
         return [c.pk for c in client.get("/").context["contested"]]
 
-    assert set(contested()) == {public_registry["stake"].pk, public_registry["decline"].pk}
+    assert set(contested()) == {public_registry.stake.pk, public_registry.decline.pk}
     make_link(
-        public_registry["balance"],
-        public_registry["decline"],
+        public_registry.balance,
+        public_registry.decline,
         "contradicts",
         rationale="Balance against decline.",
     )
     shown = contested()
-    assert shown[0] == public_registry["decline"].pk  # now with two contradictions
-    assert public_registry["balance"].pk in shown
+    assert shown[0] == public_registry.decline.pk  # now with two contradictions
+    assert public_registry.balance.pk in shown

@@ -249,7 +249,7 @@ def test_objects_from_the_primary_and_a_replica_may_be_related():
 
 def test_a_claim_read_from_a_replica_is_saved_to_the_primary(settings, public_registry):
     settings.DATABASE_ROUTERS = [PrimaryReplicaRouter(replicas=["replica1"])]
-    claim = public_registry["stake"]
+    claim = public_registry.stake
     claim._state.db = "replica1"  # as if a public page had loaded it
     claim.note = "Saved to the primary."
     claim.save()

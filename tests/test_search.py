@@ -109,13 +109,13 @@ def test_search_snippet_marks_the_match_and_escapes_the_rest(db, client):
 
 
 def test_search_is_kept_in_step_with_edits(public_registry):
-    stake = public_registry["stake"]
+    stake = public_registry.stake
     stake.statement = "Lukoil holds a stake in the Absheron field."
     stake.save()
     Claim.objects.filter(pk=stake.pk).refresh_search_text()
     assert _search("Absheron") == {"Lukoil holds a stake in the Absheron field."}
     assert _search("fifth") == set()
-    make_quote(stake, public_registry["beta"], "Russian drones struck a SOCAR oil depot")
+    make_quote(stake, public_registry.beta, "Russian drones struck a SOCAR oil depot")
     assert _search("drones") == {"Lukoil holds a stake in the Absheron field."}
     stake.delete()
     assert _search("drones") == set()
@@ -124,7 +124,7 @@ def test_search_is_kept_in_step_with_edits(public_registry):
 def test_admin_edit_updates_the_search_index(public_registry, client, django_user_model):
     admin = django_user_model.objects.create_superuser("root", "r@example.org", "x")
     client.force_login(admin)
-    decline = public_registry["decline"]
+    decline = public_registry.decline
     quote = decline.quotes.get()
     url = reverse("admin:claims_claim_change", args=[decline.pk])
     form = admin_claim_form(
@@ -133,8 +133,8 @@ def test_admin_edit_updates_the_search_index(public_registry, client, django_use
         statement="Ties between Baku and Moscow soured in 2023.",
         event_date="2023-10-01",
         event_date_precision="month",
-        topics=[public_registry["military"].pk],
-        entities=[public_registry["russia"].pk],
+        topics=[public_registry.military.pk],
+        entities=[public_registry.russia.pk],
     )
     form.update(
         {
@@ -190,15 +190,15 @@ def test_the_full_text_index_exists_on_this_database(db):
 
 
 def test_search_text_is_the_statement_then_each_quote_on_its_own_line(public_registry):
-    stake = public_registry["stake"]
-    make_quote(stake, public_registry["beta"], "Russian drones struck a SOCAR oil depot")
+    stake = public_registry.stake
+    make_quote(stake, public_registry.beta, "Russian drones struck a SOCAR oil depot")
     Claim.objects.filter(pk=stake.pk).update(search_text="stale")
-    updated = Claim.objects.filter(pk__in=[stake.pk, public_registry["review"].pk])
+    updated = Claim.objects.filter(pk__in=[stake.pk, public_registry.review.pk])
     assert updated.refresh_search_text() == 2
     lines = Claim.objects.get(pk=stake.pk).search_text.split("\n")
     assert lines[0] == stake.statement
     assert sorted(lines[1:]) == sorted(q.exact for q in stake.quotes.all())
-    bare = Claim.objects.get(pk=public_registry["review"].pk)
+    bare = Claim.objects.get(pk=public_registry.review.pk)
     assert bare.search_text == bare.statement  # no quotes, no trailing newline
 
 

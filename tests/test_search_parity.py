@@ -14,7 +14,6 @@ import re
 
 import pytest
 import snowballstemmer
-from django.core.management import call_command
 
 from claims.models import Claim
 from claims.textsearch import STOP_WORDS, Term, parse
@@ -85,9 +84,7 @@ def expected(query: str, documents: dict[int, list[str]]) -> set[int]:
 
 
 @pytest.fixture
-def curated(db) -> dict[int, list[str]]:
-    call_command("import_seeds", verbosity=0)
-    call_command("load_fixtures", verbosity=0)
+def curated(curated_registry) -> dict[int, list[str]]:
     return {
         pk: [_stem(w) for w in _WORD.findall(text)]
         for pk, text in Claim.objects.published().values_list("pk", "search_text")

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import frictionless
 import pytest
-from django.core.management import call_command
 
 from claims import snapshot
 from claims.models import Claim, RegistryState
@@ -61,7 +60,7 @@ def test_the_small_registrys_snapshot_is_a_valid_data_package(client, public_reg
         "claimants.csv",
     ]
     claims = {int(row["id"]): row for row in rows(tmp_path, "claims")}
-    stake = claims[public_registry["stake"].pk]
+    stake = claims[public_registry.stake.pk]
     assert stake["statement"] == "Lukoil owns a fifth of Shah Deniz."
     assert (stake["event_date"], stake["event_date_start"], stake["value"]) == (
         "2022-02-22",
@@ -69,7 +68,7 @@ def test_the_small_registrys_snapshot_is_a_valid_data_package(client, public_reg
         "20",
     )
     assert stake["url"] == f"http://testserver/claims/{stake['id']}/"
-    decline = claims[public_registry["decline"].pk]
+    decline = claims[public_registry.decline.pk]
     assert (decline["as_of_start"], decline["as_of_end"], decline["place"]) == (
         "2023",
         "2025-06",
@@ -77,14 +76,14 @@ def test_the_small_registrys_snapshot_is_a_valid_data_package(client, public_reg
     )
     links = {(r["from_claim_id"], r["relation"], r["to_claim_id"]) for r in rows(tmp_path, "links")}
     assert links == {
-        (str(public_registry["stake"].pk), "contradicts", str(public_registry["decline"].pk)),
-        (str(public_registry["balance"].pk), "supports", str(public_registry["stake"].pk)),
+        (str(public_registry.stake.pk), "contradicts", str(public_registry.decline.pk)),
+        (str(public_registry.balance.pk), "supports", str(public_registry.stake.pk)),
     }
 
 
-def test_the_curated_registrys_snapshot_is_valid_and_its_quotes_verbatim(client, db, tmp_path):
-    call_command("import_seeds", verbosity=0)
-    call_command("load_fixtures", verbosity=0)
+def test_the_curated_registrys_snapshot_is_valid_and_its_quotes_verbatim(
+    client, curated_registry, tmp_path
+):
     download(client, tmp_path)
     assert_valid(tmp_path / "datapackage.json")
     texts = {row["slug"]: row["text"] for row in rows(tmp_path, "sources")}
@@ -107,7 +106,7 @@ def test_no_draft_or_review_or_retracted_claim_reaches_any_table(client, public_
     draft.quotes.create(source=secret, exact="Secret text", start=0, end=11)
     download(client, tmp_path)
     everything = "".join(p.read_text(encoding="utf-8") for p in tmp_path.iterdir())
-    hidden = [public_registry[name].statement for name in ("draft", "review", "retracted")]
+    hidden = [public_registry.claims[name].statement for name in ("draft", "review", "retracted")]
     hidden += ["Secret talks", "secret-talks", "Hidden Envoy", "Secret source", "Secret text"]
     for text in hidden:
         assert text not in everything, text
@@ -152,9 +151,9 @@ def test_each_table_costs_a_fixed_number_of_queries(
 ):
     from claims.models import Attribution
 
-    entity = large_registry["entities"][0]
+    entity = large_registry.entities[0]
     Attribution.objects.bulk_create(
-        Attribution(claim=claim, entity=entity) for claim in large_registry["claims"][:50]
+        Attribution(claim=claim, entity=entity) for claim in large_registry.claims[:50]
     )
     # The database's ping, then the rows: on PostgreSQL in a transaction of their own (in
     # a test, a savepoint and its release), so that the server-side cursor streams.

@@ -11,7 +11,6 @@ from html.parser import HTMLParser
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from django.urls import reverse
 
 from claims import services
@@ -22,10 +21,8 @@ from tests.factories import admin_form_data, make_claim, make_quote
 
 
 @pytest.fixture
-def curated(db) -> list[Source]:
+def curated(curated_registry) -> list[Source]:
     """The seeds imported and the curated registry loaded, as `make db` does."""
-    call_command("import_seeds", verbosity=0)
-    call_command("load_fixtures", verbosity=0)
     return list(Source.objects.public().with_origin().order_by("slug"))
 
 
@@ -250,14 +247,14 @@ def test_a_line_break_added_before_a_quote_moves_its_citation_to_the_new_paragra
 
 def test_blank_metadata_reads_not_stated_and_citations_leave_it_out(client, public_registry):
     not_stated = '<span class="muted">Not stated</span>'
-    beta = public_registry["beta"]  # no author, no date, no licence
+    beta = public_registry.beta  # no author, no date, no licence
     html = client.get(beta.get_absolute_url()).content.decode()
     assert f"<dt>Author</dt><dd>{not_stated}</dd>" in html
     assert f"<dt>Licence</dt><dd>{not_stated}</dd>" in html
     cite = html[html.index('<section id="cite"') :]
     assert "<p>“Beta article”, Outlet B</p>" in cite
-    claim = client.get(public_registry["decline"].get_absolute_url()).content.decode()
-    quote = public_registry["decline"].quotes.get()
+    claim = client.get(public_registry.decline.get_absolute_url()).content.decode()
+    quote = public_registry.decline.quotes.get()
     assert (
         f'<figcaption>“Beta article”, Outlet B, <a href="/sources/beta/#p{quote.locator}">'
         f"para. {quote.locator}</a> · "

@@ -12,7 +12,6 @@ import re
 import bibtexparser
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -242,24 +241,24 @@ def test_backfill_gives_each_public_claim_version_1_once(public_registry):
     assert services.backfill_versions() == 4  # three published, one retracted
     assert services.backfill_versions() == 0
     r = public_registry
-    assert not ClaimVersion.objects.filter(claim__in=[r["draft"], r["review"]]).exists()
-    stake = ClaimVersion.objects.get(claim=r["stake"])
-    assert stake.published_at == Claim.objects.get(pk=r["stake"].pk).updated_at
+    assert not ClaimVersion.objects.filter(claim__in=[r.draft, r.review]).exists()
+    stake = ClaimVersion.objects.get(claim=r.stake)
+    assert stake.published_at == Claim.objects.get(pk=r.stake.pk).updated_at
     # Its links to published claims only: not the draft's, not the retracted claim's.
     assert {(link["relation"], link["claim"]) for link in stake.content["links"]} == {
-        ("contradicts", r["decline"].pk),
-        ("supports", r["balance"].pk),
+        ("contradicts", r.decline.pk),
+        ("supports", r.balance.pk),
     }
     assert stake.content["claimants"] == [
         {"slug": "lukoil", "name": "Lukoil", "kind": "company", "role": "reported"}
     ]
     assert stake.content["value"] == "20"
     # What the backfill wrote is what the service would: nothing new to record.
-    assert services.record_public_version(claim=r["stake"]) is None
+    assert services.record_public_version(claim=r.stake) is None
 
 
-def test_loading_the_curated_fixtures_gives_every_claim_version_1(seeded):
-    call_command("load_fixtures", verbosity=0)
+def test_loading_the_curated_fixtures_gives_every_claim_version_1(curated_registry):
+    # curated_registry holds what load_fixtures wrote this session (tests/curated.py).
     public = Claim.objects.visible().count()
     assert public == 272
     assert ClaimVersion.objects.filter(number=1).count() == public
@@ -355,7 +354,7 @@ def test_version_pages_run_a_fixed_number_of_queries(
     client, large_registry, django_assert_max_num_queries
 ):
     services.backfill_versions()
-    claim = large_registry["claims"][1]
+    claim = large_registry.claims[1]
     with django_assert_max_num_queries(4):  # generation, the versions, one snapshot
         response = client.get(reverse("claims:claim-version", args=[claim.pk, 1]))
     assert "Bulk claim 1 about gas." in response.content.decode()
@@ -385,7 +384,7 @@ def test_csv_and_api_carry_the_newest_version_and_its_address(cited, client):
 
 
 def test_a_claim_without_versions_is_cited_by_its_page(public_registry, client):
-    stake = public_registry["stake"]
+    stake = public_registry.stake
     api = client.get(reverse("claims:api-claim", args=[stake.pk])).json()
     assert (api["version"], api["version_url"]) == (None, None)
     page = client.get(stake.get_absolute_url()).content.decode()

@@ -27,8 +27,8 @@ def test_overview_shows_counts_topics_newest_and_most_contested(client, public_r
         ("military", 2),
     ]
     assert [c.pk for c in response.context["contested"]] == [
-        public_registry["decline"].pk,
-        public_registry["stake"].pk,
+        public_registry.decline.pk,
+        public_registry.stake.pk,
     ]
     assert "A draft about Lukoil" not in html
     assert 'role="search"' in html
@@ -54,7 +54,7 @@ def test_claim_rows_show_date_topics_sources_and_contradiction_badges(client, pu
 
 def test_links_to_unpublished_claims_are_not_counted(client, public_registry):
     response = client.get(reverse("claims:claim-list"))
-    stake = next(c for c in response.context["object_list"] if c.pk == public_registry["stake"].pk)
+    stake = next(c for c in response.context["object_list"] if c.pk == public_registry.stake.pk)
     assert (stake.contradiction_count, stake.public_link_count) == (1, 2)
 
 
@@ -86,8 +86,8 @@ def test_claim_list_filters(client, public_registry, params, expected):
     response = client.get(reverse("claims:claim-list"), params)
     assert response.status_code == 200
     assert response.context["filter"].is_valid()
-    names = {key for key, obj in public_registry.items() if isinstance(obj, Claim)}
-    found = {key for key in names if public_registry[key] in response.context["object_list"]}
+    shown = response.context["object_list"]
+    found = {name for name, claim in public_registry.claims.items() if claim in shown}
     assert found == expected
 
 
@@ -121,7 +121,7 @@ def test_pagination_uses_page_and_page_size_from_the_url(client, public_registry
 
 
 def test_claim_page_shows_statement_facts_quotes_in_context_and_citation(client, public_registry):
-    stake = public_registry["stake"]
+    stake = public_registry.stake
     response = client.get(stake.get_absolute_url())
     html = response.content.decode()
     assert response.status_code == 200
@@ -140,35 +140,35 @@ def test_claim_page_shows_statement_facts_quotes_in_context_and_citation(client,
 
 
 def test_claim_page_groups_links_and_hides_unpublished_partners(client, public_registry):
-    stake = public_registry["stake"]
+    stake = public_registry.stake
     response = client.get(stake.get_absolute_url())
     groups = {
         label: [link.other.pk for link in links] for label, links in response.context["link_groups"]
     }
     assert groups == {
-        "Contradicts": [public_registry["decline"].pk],
-        "Supported by": [public_registry["balance"].pk],
+        "Contradicts": [public_registry.decline.pk],
+        "Supported by": [public_registry.balance.pk],
     }
     html = response.content.decode()
     assert "One sees a stake, the other a decline." in html
     assert "Links to a retracted claim." not in html
-    assert f'href="/sources/beta/#q{public_registry["decline"].quotes.get().pk}"' in html
+    assert f'href="/sources/beta/#q{public_registry.decline.quotes.get().pk}"' in html
 
 
 def test_symmetric_link_reads_the_same_from_the_other_claim(client, public_registry):
-    response = client.get(public_registry["decline"].get_absolute_url())
+    response = client.get(public_registry.decline.get_absolute_url())
     labels = [label for label, _ in response.context["link_groups"]]
     assert labels == ["Contradicts"]
 
 
 @pytest.mark.parametrize("status", ["draft", "review"])
 def test_unpublished_claims_have_no_public_page(client, public_registry, status):
-    claim = public_registry[status]
+    claim = public_registry.claims[status]
     assert client.get(claim.get_absolute_url()).status_code == 404
 
 
 def test_retracted_claim_shows_a_notice(client, public_registry):
-    response = client.get(public_registry["retracted"].get_absolute_url())
+    response = client.get(public_registry.retracted.get_absolute_url())
     assert response.status_code == 200
     assert "<strong>Retracted.</strong> The editors have withdrawn this claim" in (
         response.content.decode()
@@ -182,24 +182,24 @@ def test_source_list_counts_published_claims(client, public_registry):
 
 
 def test_reading_view_highlights_published_quotes_only(client, public_registry):
-    alpha = public_registry["alpha"]
+    alpha = public_registry.alpha
     response = client.get(alpha.get_absolute_url())
     html = response.content.decode()
-    quote = public_registry["stake"].quotes.get()
+    quote = public_registry.stake.quotes.get()
     assert (
-        f'<mark id="q{quote.pk}"><a href="/claims/{public_registry["stake"].pk}/" '
+        f'<mark id="q{quote.pk}"><a href="/claims/{public_registry.stake.pk}/" '
         f'title="Lukoil owns a fifth of Shah Deniz.">'
         "Lukoil currently owns 20 % of Azerbaijan’s largest gas field</a></mark>"
     ) in html
     assert html.count("<mark") == 1
-    assert [c.pk for c in response.context["claims"]] == [public_registry["stake"].pk]
+    assert [c.pk for c in response.context["claims"]] == [public_registry.stake.pk]
 
 
 def test_reading_view_groups_disagreements_by_the_other_source(client, public_registry):
-    response = client.get(public_registry["alpha"].get_absolute_url())
+    response = client.get(public_registry.alpha.get_absolute_url())
     ((other, links),) = response.context["disagreements"]
     assert other.slug == "beta"
-    assert [link.pk for link in links] == [public_registry["contradiction"].pk]
+    assert [link.pk for link in links] == [public_registry.contradiction.pk]
     assert "Where other sources disagree" in response.content.decode()
 
 
@@ -207,7 +207,7 @@ def test_contradictions_page_shows_pairs_side_by_side(client, public_registry):
     response = client.get(reverse("claims:contradiction-list"))
     html = response.content.decode()
     assert [link.pk for link in response.context["object_list"]] == [
-        public_registry["contradiction"].pk
+        public_registry.contradiction.pk
     ]
     assert html.count('class="side"') == 2
     assert "One sees a stake, the other a decline." in html
@@ -277,21 +277,21 @@ def test_admin_links_to_public_pages(client, public_registry, django_user_model)
     admin = django_user_model.objects.create_superuser("root", "r@example.org", "x")
     client.force_login(admin)
     html = client.get(reverse("admin:claims_claim_changelist")).content.decode()
-    assert f'<a href="/claims/{public_registry["stake"].pk}/">view</a>' in html
+    assert f'<a href="/claims/{public_registry.stake.pk}/">view</a>' in html
     html = client.get(reverse("admin:claims_source_changelist")).content.decode()
     assert '<a href="/sources/alpha/">view</a>' in html
 
 
 def test_the_source_filter_is_a_list_while_short_and_a_slug_box_when_long(client, public_registry):
     from claims.filters import CompactSelect
-    from claims.models import Claim, Quote, Source
+    from claims.models import Quote, Source
     from claims.seeds import sha256
 
     page = client.get("/claims/").content.decode()
     assert '<select name="source"' in page
     assert '<option value="alpha">Alpha article</option>' in page
 
-    claim = Claim.objects.get(pk=public_registry["stake"].pk)
+    claim = Claim.objects.get(pk=public_registry.stake.pk)
     text = "Lukoil holds a stake.\n"
     sources = Source.objects.bulk_create(
         Source(slug=f"many-{n}", title=f"Many {n}", text=text, text_sha256=sha256(text))
@@ -310,9 +310,8 @@ def test_the_source_filter_is_a_list_while_short_and_a_slug_box_when_long(client
 def test_every_page_of_the_list_holds_the_next_claims_in_order_down_to_the_last(
     client, large_registry
 ):
-    from claims.models import Claim
 
-    Claim.objects.filter(pk__in=[c.pk for c in large_registry["claims"][:3]]).update(
+    Claim.objects.filter(pk__in=[c.pk for c in large_registry.claims[:3]]).update(
         event_date=None, event_date_precision="unknown"
     )
     claims = list(Claim.objects.filter(status="published").values_list("pk", "event_date"))
@@ -328,7 +327,6 @@ def test_every_page_of_the_list_holds_the_next_claims_in_order_down_to_the_last(
 
 
 def test_a_deep_page_of_search_results_follows_the_chosen_order(client, large_registry):
-    from claims.models import Claim
 
     oldest = sorted(Claim.objects.filter(status="published").values_list("event_date", "pk"))
     response = client.get("/claims/?q=gas&sort=oldest&per_page=10&page=20")
@@ -339,7 +337,7 @@ def test_a_deep_page_of_search_results_follows_the_chosen_order(client, large_re
 def test_a_claim_page_comes_from_the_cache_until_the_registry_changes(
     client, public_registry, django_assert_num_queries
 ):
-    claim = public_registry["stake"]
+    claim = public_registry.stake
     url = claim.get_absolute_url()
     first = client.get(url).content
     with django_assert_num_queries(1):  # only the registry's generation
@@ -350,9 +348,8 @@ def test_a_claim_page_comes_from_the_cache_until_the_registry_changes(
 
 
 def test_a_page_that_was_not_found_is_found_once_its_claim_is_published(client, public_registry):
-    from claims.models import Claim
 
-    claim = public_registry["review"]
+    claim = public_registry.review
     url = claim.get_absolute_url()
     assert client.get(url).status_code == 404
     claim.status = Claim.Status.PUBLISHED
@@ -366,7 +363,7 @@ def test_the_filter_form_and_facets_follow_a_change_to_the_registry(client, publ
     first = client.get("/claims/").content.decode()
     assert "Shipping" not in first
     topic = make_topic("shipping", name="Shipping")
-    public_registry["stake"].topics.add(topic)
+    public_registry.stake.topics.add(topic)
     assert "Shipping" in client.get("/claims/").content.decode()
 
 
