@@ -533,6 +533,7 @@ class SourceAdmin(HistoryAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         intake_form, meta_form, intake = SourceIntakeForm(), None, None
+        duplicates: list[Source] = []  # sources already made from a document taken in again
         if request.method == "POST" and "_preview" in request.POST:
             intake_form = SourceIntakeForm(request.POST, request.FILES)
             if intake_form.is_valid():
@@ -540,6 +541,8 @@ class SourceAdmin(HistoryAdmin):
                     intake = services.take_in(**intake_form.intake_kwargs(), user=editor(request))
                 except ValidationError as error:
                     add_errors(intake_form, error)
+                    if isinstance(error, services.DuplicateOriginal):
+                        duplicates = error.sources
                 else:
                     meta_form = SourceMetadataForm(initial=metadata_initial(intake))
         elif request.method == "POST" and "_save" in request.POST:
@@ -582,7 +585,7 @@ class SourceAdmin(HistoryAdmin):
             "meta_form": meta_form,
             "intake": intake,
             "suggestions": sorted(intake.suggestions.items()) if intake else [],
-            "duplicates": getattr(intake_form, "duplicates", []),
+            "duplicates": duplicates,
             "max_size": services.megabytes(settings.SOURCE_MAX_BYTES),
             **(extra_context or {}),
         }
@@ -728,8 +731,6 @@ def metadata_initial(intake: services.Intake) -> dict:
 
 def add_errors(form: forms.Form, error: ValidationError) -> None:
     """Put a service's ValidationError on the form: on its field where the form has one."""
-    if isinstance(error, services.DuplicateOriginal):
-        form.duplicates = error.sources  # type: ignore[attr-defined]  # read by the view
     if hasattr(error, "error_dict"):
         for name, errors in error.error_dict.items():
             form.add_error(name if name in form.fields else None, errors)
@@ -1350,15 +1351,15 @@ class ClaimAdmin(HistoryAdmin):
                 "claim", "proposed_by"
             )
         )
-        for revision in revisions:
-            # For the template only (an attribute no stub can declare).
-            revision.changes = services.revision_changes(revision)  # type: ignore[attr-defined]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "Review queue",
             "in_review": Claim.objects.in_review_queue(),
-            "revisions": revisions,
+            # Each held revision with what it changes: (field, now, proposed) rows.
+            "revisions": [
+                (revision, services.revision_changes(revision)) for revision in revisions
+            ],
             "can_decide": request.user.has_perm("claims.publish_claim"),
         }
         return TemplateResponse(request, "admin/claims/claim/review_queue.html", context)
