@@ -220,14 +220,18 @@ def test_line_break_inside_a_paragraph_stays_a_single_newline():
     assert text.endswith("Line one\nline two\n\n- item a\n- item b")
 
 
-def test_windows_1252_page_is_decoded_by_its_meta_charset():
-    data = (
-        '<!DOCTYPE html><html lang="sv"><head><meta charset="windows-1252"><title>Om</title>'
+def _cp1252_page(meta_charset: str) -> bytes:
+    """A Swedish page encoded in windows-1252, whose <meta charset> says `meta_charset`."""
+    return (
+        f'<!DOCTYPE html><html lang="sv"><head><meta charset="{meta_charset}"><title>Om</title>'
         "</head><body><article><p>Rasmus Canbäck’s “analysis” – after the war, Baku and Moscow"
         " kept talking.</p><p>São Paulo is not in this story, but the café is.</p>"
         "</article></body></html>"
     ).encode("cp1252")
-    text = extract(data, filename="a.htm").text
+
+
+def test_windows_1252_page_is_decoded_by_its_meta_charset():
+    text = extract(_cp1252_page("windows-1252"), filename="a.htm").text
     assert "Canbäck’s “analysis” – after" in text
     assert "São Paulo" in text
 
@@ -249,13 +253,7 @@ def test_declared_charset_decodes_a_page_that_is_not_utf8():
 
 
 def test_a_meta_charset_python_does_not_know_gives_way_to_a_guess():
-    data = (
-        '<!DOCTYPE html><html lang="sv"><head><meta charset="klingon"><title>Om</title>'
-        "</head><body><article><p>Rasmus Canbäck’s “analysis” – after the war, Baku and Moscow"
-        " kept talking.</p><p>São Paulo is not in this story, but the café is.</p>"
-        "</article></body></html>"
-    ).encode("cp1252")
-    text = extract(data, filename="a.html").text
+    text = extract(_cp1252_page("klingon"), filename="a.html").text
     assert "Canbäck’s “analysis” – after" in text
     assert "but the café is." in text
 
