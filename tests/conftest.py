@@ -105,8 +105,10 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     # post_migrate signal brings back content types and permissions, but not the
     # Editors and Reviewers groups that a migration made. Made again here, so every
     # test finds them, in whatever order the tests run (pytest-randomly, xdist).
+    # After the last test the session's teardown has dropped the test database, and the
+    # connection points at the real one again: nothing is restored there.
     roles = item.config.stash.get(_ROLES, None)
-    if roles and _transactional(item):
+    if roles and nextitem is not None and _transactional(item):
         with item.config.stash[blocking_manager_key].unblock():
             _restore_roles(roles)
     return result

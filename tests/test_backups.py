@@ -151,12 +151,15 @@ def test_a_backup_without_a_named_file_goes_to_backups_with_the_database_suffix(
     assert out.getvalue().startswith(f"Backed up to backups/{written.name} (")
 
 
-def test_without_postgresql_client_tools_a_backup_says_what_is_missing(
+def test_without_outside_tools_postgresql_says_pg_dump_is_missing_and_sqlite_backs_up(
     transactional_db, tmp_path, monkeypatch
 ):
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite backs up through its own API, with no outside tool")
-    monkeypatch.setenv("PATH", str(tmp_path))  # no pg_dump on it
-    with pytest.raises(CommandError, match=r"^pg_dump is not installed \(PostgreSQL's client"):
-        call_command("backup", "--output", str(tmp_path / "x.pgdump"))
-    assert not (tmp_path / "x.pgdump").exists()
+    monkeypatch.setenv("PATH", str(tmp_path))  # no pg_dump, nor any other program, on it
+    if connection.vendor == "postgresql":
+        with pytest.raises(CommandError, match=r"^pg_dump is not installed \(PostgreSQL's client"):
+            call_command("backup", "--output", str(tmp_path / "x.pgdump"))
+        assert not (tmp_path / "x.pgdump").exists()
+    else:
+        # SQLite backs up through its own API in this process: nothing outside is needed.
+        call_command("backup", "--output", str(tmp_path / "x.sqlite3"), stdout=io.StringIO())
+        assert (tmp_path / "x.sqlite3").stat().st_size > 0

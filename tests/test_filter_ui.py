@@ -200,7 +200,7 @@ def test_a_cut_facet_says_so_and_its_more_link_shows_the_rest(client, public_reg
     from tests.factories import make_entity
 
     many = [make_entity(f"entity-{n:02d}", name=f"Entity {n:02d}") for n in range(30)]
-    public_registry["stake"].entities.add(*many)
+    public_registry.stake.entities.add(*many)
     response = client.get("/claims/?topic=energy")
     entities = _facet(response, "entity")
     assert len(entities.values) == 25
