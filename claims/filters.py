@@ -359,6 +359,13 @@ class ClaimFilter(ListFilterSet):
         label="Claimants",
         help_text="Who asserts the claim (its claimant), as against where it appeared.",
     )
+    place = SlugMultipleChoiceFilter(
+        field_name="place",
+        queryset=Entity.objects.public(),
+        conjoined=False,  # a claim has one place: several places mean any of them
+        label="Places",
+        help_text="Where the claim is said to hold (its place).",
+    )
     source = django_filters.ModelChoiceFilter(
         queryset=Source.objects.public().only("slug", "title"),
         to_field_name="slug",
@@ -410,6 +417,9 @@ class ClaimFilter(ListFilterSet):
 
     # How the result line names each tag filter: "on Energy", "naming Lukoil".
     PHRASES = {"topic": "on", "entity": "naming", "claimant": "asserted by"}
+    # Filters reached by a link (an entity's page, a claimant's name), not by a form
+    # control: the form carries their values as hidden fields.
+    LINKED_ONLY = ("claimant", "place")
 
     def __init__(
         self,
@@ -527,6 +537,8 @@ class ClaimFilter(ListFilterSet):
         for name, phrase in self.PHRASES.items():
             if name in chosen:
                 parts.append(f"{phrase} {_and([str(row) for row in chosen[name]])}")
+        if "place" in chosen:
+            parts.append(f"set in {_or([str(row) for row in chosen['place']])}")
         if "source" in chosen:
             parts.append(f"quoted from “{chosen['source'].title}”")
         if "outlet" in chosen:
@@ -554,6 +566,11 @@ class ClaimFilter(ListFilterSet):
 def _and(words: list[str]) -> str:
     """`a`, `a and b`, `a, b and c`."""
     return " and ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
+
+
+def _or(words: list[str]) -> str:
+    """`a`, `a or b`, `a, b or c`."""
+    return " or ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
 
 
 def tidy_query_url(path: str, params: QueryDict) -> str | None:

@@ -80,6 +80,7 @@ CLAIM_LIST_PARAMETERS = [
     _query("topic", "A topic's slug; repeat to require several.", SLUGS),
     _query("entity", "An entity's slug (claims naming it); repeat to require several.", SLUGS),
     _query("claimant", "An entity's slug (claims it asserts); repeat to require several.", SLUGS),
+    _query("place", "An entity's slug (claims set there); repeat for any of several.", SLUGS),
     _query("source", "A source's slug: claims quoting it.", {"type": "string"}),
     _query("outlet", "An outlet's name, any case: claims quoting its sources.", {"type": "string"}),
     _query(

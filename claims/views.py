@@ -295,7 +295,11 @@ class EntityClaimListView(TaggedClaimListView[Entity]):
         asserted = cached_count(
             Claim.objects.published().filter(claimants=self.tag), generation=self.generation
         )
-        return super().get_context_data(asserted_count=asserted, **kwargs)
+        # And where claims are set (a place may be named by none of them).
+        placed = cached_count(
+            Claim.objects.published().filter(place=self.tag), generation=self.generation
+        )
+        return super().get_context_data(asserted_count=asserted, placed_count=placed, **kwargs)
 
 
 class ClaimDetailView(CitablePage, DetailView):

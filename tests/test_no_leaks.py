@@ -63,8 +63,8 @@ def test_once_a_reviewer_publishes_the_claim_its_topic_and_entities_have_pages(c
         ("topic", "Topic: Secret talks", statement),
         ("named", "Hidden Envoy", statement),
         ("claimant", "Quiet Ministry", claimant_of),
-        # A place's page lists the claims that name it, not those set there (so none here).
-        ("place", "Closed City", '<p class="lead">Place</p>'),
+        # A place's page leads to the claims set there, besides those that name it.
+        ("place", "Closed City", 'the place of <a href="/claims/?place=closed-city">1 claim</a>'),
     ):
         response = client.get(secret[key].get_absolute_url())
         assert response.status_code == 200
@@ -73,6 +73,18 @@ def test_once_a_reviewer_publishes_the_claim_its_topic_and_entities_have_pages(c
         assert f"<h1>{name}</h1>" in text, key
         assert shown in text, key
 
+
+
+def test_a_place_page_leads_to_the_claims_set_there(client, secret):
+    Claim.objects.filter(pk=secret["draft"].pk).update(status=Claim.Status.PUBLISHED)
+    listed = client.get("/claims/", {"place": "closed-city"}).content.decode()
+    assert "A draft about secret talks." in listed
+    assert "1 claim set in Closed City." in listed
+    # A chip names the place and removes it; a bad slug is refused with a message.
+    assert "Places" in listed
+    other = client.get("/claims/", {"place": "atlantis"}).content.decode()
+    assert "A draft about secret talks." not in other
+    assert "Select a valid choice" in other
 
 OPEN_DATA = [
     "/data/",

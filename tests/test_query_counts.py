@@ -34,7 +34,7 @@ PAGES = [
     ("/sources/", 3),
     ("/sources/bulk-1/", 12),
     ("/topics/topic-2/?per_page=100", 14),
-    ("/entities/entity-4/", 15),  # and the claims it is the claimant of
+    ("/entities/entity-4/", 16),  # and the claims it is the claimant of, and set in
 ]
 
 
