@@ -74,7 +74,6 @@ def test_once_a_reviewer_publishes_the_claim_its_topic_and_entities_have_pages(c
         assert shown in text, key
 
 
-
 def test_a_place_page_leads_to_the_claims_set_there(client, secret):
     Claim.objects.filter(pk=secret["draft"].pk).update(status=Claim.Status.PUBLISHED)
     listed = client.get("/claims/", {"place": "closed-city"}).content.decode()
@@ -85,6 +84,7 @@ def test_a_place_page_leads_to_the_claims_set_there(client, secret):
     other = client.get("/claims/", {"place": "atlantis"}).content.decode()
     assert "A draft about secret talks." not in other
     assert "Select a valid choice" in other
+
 
 OPEN_DATA = [
     "/data/",
