@@ -11,6 +11,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -989,13 +990,26 @@ def confirm_link_periods(*, link: ClaimLink, note: str, user: User) -> ClaimLink
 class CandidateRow:
     """A candidate sentence of a source and what became of it."""
 
+    class Status(StrEnum):
+        CLAIMED = "claimed"  # a quote overlaps it
+        DISMISSED = "dismissed"  # an editor said why it is not a claim
+        OPEN = "open"
+
     candidate: candidates.Candidate
-    status: str  # claimed (a quote overlaps it), dismissed, or open
+    status: Status
     reason: str = ""  # why it was dismissed
 
     @property
     def done(self) -> bool:
-        return self.status != "open"
+        return self.status is not self.Status.OPEN
+
+    @property
+    def is_claimed(self) -> bool:
+        return self.status is self.Status.CLAIMED
+
+    @property
+    def is_dismissed(self) -> bool:
+        return self.status is self.Status.DISMISSED
 
 
 @dataclass(frozen=True)
@@ -1040,11 +1054,11 @@ def source_candidates(*, source: Source, names: list[str] | None = None) -> list
     rows = []
     for candidate in found:
         if any(start < candidate.end and end > candidate.start for start, end in spans):
-            rows.append(CandidateRow(candidate, "claimed"))
+            rows.append(CandidateRow(candidate, CandidateRow.Status.CLAIMED))
         elif (reason := dismissed.get(sentence_sha256(candidate.text))) is not None:
-            rows.append(CandidateRow(candidate, "dismissed", reason))
+            rows.append(CandidateRow(candidate, CandidateRow.Status.DISMISSED, reason))
         else:
-            rows.append(CandidateRow(candidate, "open"))
+            rows.append(CandidateRow(candidate, CandidateRow.Status.OPEN))
     return rows
 
 
@@ -1052,8 +1066,8 @@ def coverage(rows: list[CandidateRow]) -> Coverage:
     """The coverage of a source's candidate rows."""
     return Coverage(
         candidates=len(rows),
-        claimed=sum(row.status == "claimed" for row in rows),
-        dismissed=sum(row.status == "dismissed" for row in rows),
+        claimed=sum(row.is_claimed for row in rows),
+        dismissed=sum(row.is_dismissed for row in rows),
     )
 
 
@@ -1069,7 +1083,7 @@ def dismiss_candidate(
     row = rows.get((start, end))
     if row is None:
         raise ValidationError("There is no candidate sentence at those characters.")
-    if row.status == "claimed":
+    if row.is_claimed:
         raise ValidationError("A quote already covers this sentence.")
     dismissal, _ = CandidateDismissal.objects.update_or_create(
         source=source,
