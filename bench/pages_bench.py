@@ -507,8 +507,8 @@ def choose_pages() -> list[tuple[str, str, tuple]]:
 
     from django.db.models import Count, Q
 
-    from claims.models import Claim, ClaimLink, Entity, Quote, Source, Topic
     from claims.filters import DEFAULT_PAGE_SIZE
+    from claims.models import Claim, ClaimLink, Entity, Quote, Source, Topic
 
     published = Q(claims__status="published")
     topic = Topic.objects.annotate(n=Count("claims", filter=published)).order_by("-n", "pk")[0]
