@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
+from django.db import connections
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from tests import curated
@@ -52,6 +53,12 @@ def chromium_path() -> str:
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
+        # While Playwright's event loop runs in this thread, Django keeps the thread's
+        # connections apart (asgiref's Local turns to context variables), so every test
+        # since the browser started used connections of its own. They are closed here,
+        # while they can still be reached, or PostgreSQL refuses to drop the test
+        # database at the end ("being accessed by other users").
+        connections.close_all()
 
 
 @pytest.fixture(scope="session")
