@@ -136,7 +136,7 @@ SOURCE = {
 }
 
 # A quote as the API gives it, in a claim and on its source's page.
-QUOTE = {
+QUOTE: dict[str, dict[str, object]] = {
     "id": {"type": "integer"},
     "exact": {"type": "string"},
     "start": {"type": "integer", "minimum": 0},
