@@ -200,6 +200,8 @@ class SlugPage(models.Model):
     """A row with a public page at its slug, which is also its natural key: fixtures
     (and the snapshot's tables) refer to the row by it."""
 
+    # Each model declares its own slug field: where it stands among the fields is the
+    # order of the admin's form.
     slug: models.SlugField
     page_route: ClassVar[str]  # the URL name of its page, which takes the slug
 
@@ -964,7 +966,7 @@ def newest_version_number(claim: str = "pk") -> Subquery:
 class ClaimStatusFlags(models.Model):
     """What a claim's `status` says, for a claim and for a public version of one."""
 
-    status: models.CharField
+    status: models.CharField  # each model's own: a version's has no default
 
     class Meta:
         abstract = True
