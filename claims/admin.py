@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.options import Options
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
@@ -120,6 +121,21 @@ class RankedSearchMixin(_ModelAdminBase):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         # Only mixed into the admins of models whose querysets are SlugQuerySets.
         return cast("SlugQuerySet", results).ranked_for(search_term), may_have_duplicates
+
+
+class ToolPageMixin:
+    """An admin with pages of its own (templates that extend admin/claims/tool_page.html)."""
+
+    admin_site: admin.AdminSite
+    opts: Options
+
+    def tool_page(self, request: HttpRequest, template: str, context: dict) -> TemplateResponse:
+        """The page, with what every admin page has: the site's context and the model's `opts`."""
+        return TemplateResponse(
+            request,
+            template,
+            {**self.admin_site.each_context(request), "opts": self.opts, **context},
+        )
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -360,7 +376,7 @@ def download_name(original: Original) -> str:
 
 
 @admin.register(Source)
-class SourceAdmin(HistoryAdmin):
+class SourceAdmin(ToolPageMixin, HistoryAdmin):
     paginator = EstimatedCountPaginator
     form = SourceChangeForm
     list_display = [
@@ -578,8 +594,6 @@ class SourceAdmin(HistoryAdmin):
             if original is not None:
                 intake = services.preview(original=original)
         context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
             "title": "Add source",
             "intake_form": intake_form,
             "meta_form": meta_form,
@@ -589,7 +603,7 @@ class SourceAdmin(HistoryAdmin):
             "max_size": services.megabytes(settings.SOURCE_MAX_BYTES),
             **(extra_context or {}),
         }
-        return TemplateResponse(request, "admin/claims/source/add_source.html", context)
+        return self.tool_page(request, "admin/claims/source/add_source.html", context)
 
     # --- Reading view: select a passage to quote it ---------------------------------
 
@@ -616,8 +630,6 @@ class SourceAdmin(HistoryAdmin):
             for q in quotes
         ]
         context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
             "original": source,
             "title": f"Read and quote: {source.title}",
             "source": source,
@@ -626,7 +638,7 @@ class SourceAdmin(HistoryAdmin):
             "passage_form": PassageForm(initial={"passage_source": source.pk}),
             "can_add_claim": request.user.has_perm("claims.add_claim"),
         }
-        return TemplateResponse(request, "admin/claims/source/read.html", context)
+        return self.tool_page(request, "admin/claims/source/read.html", context)
 
     def candidates_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The source's claim candidates: open ones marked in the text, each one click
@@ -660,8 +672,6 @@ class SourceAdmin(HistoryAdmin):
             for r in rows
         ]
         context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
             "original": source,
             "title": f"Claim candidates: {source.title}",
             "source": source,
@@ -681,7 +691,7 @@ class SourceAdmin(HistoryAdmin):
                 "duplicate of #",
             ],
         }
-        return TemplateResponse(request, "admin/claims/source/candidates.html", context)
+        return self.tool_page(request, "admin/claims/source/candidates.html", context)
 
     def quote_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Check a selected or pasted passage, then open the claim form with it prefilled."""
@@ -913,7 +923,7 @@ class RelationFilter(admin.SimpleListFilter):
 
 
 @admin.register(Claim)
-class ClaimAdmin(HistoryAdmin):
+class ClaimAdmin(ToolPageMixin, HistoryAdmin):
     paginator = EstimatedCountPaginator
     form = ClaimForm
     change_list_template = "admin/claims/claim/change_list.html"
@@ -1312,14 +1322,12 @@ class ClaimAdmin(HistoryAdmin):
                 return redirect("admin:claims_claim_change", claims[0].pk)
             return redirect("admin:claims_claim_changelist")
         context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
             "title": f"{step.label}: {len(claims)} claim(s)",
             "step": step,
             "claims": claims,
             "form": form,
         }
-        return TemplateResponse(request, "admin/claims/claim/workflow_confirm.html", context)
+        return self.tool_page(request, "admin/claims/claim/workflow_confirm.html", context)
 
     def suggest_claimants_view(self, request: HttpRequest) -> JsonResponse:
         """Who `?statement=` names as asserting it ("According to X, …", "X argued …"),
@@ -1352,8 +1360,6 @@ class ClaimAdmin(HistoryAdmin):
             )
         )
         context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
             "title": "Review queue",
             "in_review": Claim.objects.in_review_queue(),
             # Each held revision with what it changes: (field, now, proposed) rows.
@@ -1362,7 +1368,7 @@ class ClaimAdmin(HistoryAdmin):
             ],
             "can_decide": request.user.has_perm("claims.publish_claim"),
         }
-        return TemplateResponse(request, "admin/claims/claim/review_queue.html", context)
+        return self.tool_page(request, "admin/claims/claim/review_queue.html", context)
 
     def decide_view(self, request: HttpRequest, revision_id: int) -> HttpResponse:
         """Approve or reject a held change to a public claim (POST only)."""
@@ -1457,7 +1463,7 @@ class QuoteAdmin(HistoryAdmin):
 
 
 @admin.register(ClaimLink)
-class ClaimLinkAdmin(HistoryAdmin):
+class ClaimLinkAdmin(ToolPageMixin, HistoryAdmin):
     form = ClaimLinkAdminForm
     list_display = ["id", "from_claim", "relation", "to_claim", "period_check", "rationale"]
     list_filter = ["relation", PeriodCheckFilter]
@@ -1529,13 +1535,11 @@ class ClaimLinkAdmin(HistoryAdmin):
             for suggestion in suggestions
         ]
         context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
             "title": "Suggested disagreements",
             "pairs": pairs,
             "reasons": ["different matters", "both can be true", "already linked elsewhere"],
         }
-        return TemplateResponse(request, "admin/claims/claimlink/suggestions.html", context)
+        return self.tool_page(request, "admin/claims/claimlink/suggestions.html", context)
 
     def get_fields(self, request: HttpRequest, obj: ClaimLink | None = None) -> list:
         # Only reviewers confirm a contradiction across periods (services.confirm_link_periods).

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.core.paginator import InvalidPage
+from django.db.models import Model
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views import View
@@ -25,18 +26,17 @@ def error(status: int, message: str, **details) -> JsonResponse:
     return JsonResponse({"error": message, **details}, status=status)
 
 
+def _as_stored(row: Model, *fields: str) -> dict[str, object]:
+    """The fields of `row` that the JSON gives as they are stored, by their own names."""
+    return {name: getattr(row, name) for name in fields}
+
+
 def source_json(source: Source, request: HttpRequest) -> dict:
     """A source's citation metadata and its permanent page."""
     return {
-        "slug": source.slug,
-        "title": source.title,
-        "author": source.author,
-        "outlet": source.outlet,
-        "kind": source.kind,
-        "language": source.language,
+        **_as_stored(source, "slug", "title", "author", "outlet", "kind", "language"),
         "published": source.published_display or None,
-        "published_precision": source.published_precision,
-        "url": source.url,
+        **_as_stored(source, "published_precision", "url"),
         "page": request.build_absolute_uri(source.get_absolute_url()),
         "api_url": request.build_absolute_uri(reverse("claims:api-source", args=[source.slug])),
     }
@@ -46,11 +46,7 @@ def quote_json(quote: Quote, request: HttpRequest) -> dict:
     """A quote with its offsets (W3C TextPositionSelector) and context."""
     return {
         "id": quote.pk,
-        "exact": quote.exact,
-        "start": quote.start,
-        "end": quote.end,
-        "prefix": quote.prefix,
-        "suffix": quote.suffix,
+        **_as_stored(quote, "exact", "start", "end", "prefix", "suffix"),
         "paragraph": quote.locator,
         "source": source_json(quote.source, request),
     }

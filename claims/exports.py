@@ -118,6 +118,33 @@ def _version_url(template: str, claim_id: int, number: int | None) -> str:
     return template.format(claim_id, number) if number else ""
 
 
+def _text(header: str, part: Part, description: str, *, field: str = "") -> Column:
+    """A column of one text field (by default the one the header names), made safe."""
+    return Column(header, part, (field or header,), escape_text, description)
+
+
+def _as_is(header: str, part: Part, description: str, *, field: str = "") -> Column:
+    """A column of one field (by default the one the header names) whose value is its text."""
+    return Column(header, part, (field or header,), None, description)
+
+
+def _number(header: str, part: Part, field: str, description: str) -> Column:
+    """A column of one whole number (an id or an offset)."""
+    return Column(header, part, (field,), str, description)
+
+
+def _list(header: str, description: str) -> Column:
+    """A claim's list of names (one of `RELATED`, by the header's name), joined."""
+    return Column(header, Part.CLAIM, (header,), _joined, description)
+
+
+def _partial_date(header: str, part: Part, description: str) -> Column:
+    """A date at its precision, from the field the header names and its precision."""
+    return Column(
+        header, part, (f"{header}_raw", f"{header}_precision"), format_partial_date, description
+    )
+
+
 def _link(header: str, relation: LinkRelation, end: str, description: str) -> Column:
     return Column(header, Part.CLAIM, (header,), _ids, description, link=(relation, end))
 
@@ -127,31 +154,20 @@ def _link(header: str, relation: LinkRelation, end: str, description: str) -> Co
 # Columns added after the first release's go at the end, so scripts reading by
 # position still work.
 COLUMNS: tuple[Column, ...] = (
-    Column(
-        "claim_id", Part.CLAIM, ("pk",), str, "The claim's number; its page is /claims/<claim_id>/."
-    ),
-    Column("claim", Part.CLAIM, ("statement",), escape_text, "The claim's statement."),
-    Column(
+    _number("claim_id", Part.CLAIM, "pk", "The claim's number; its page is /claims/<claim_id>/."),
+    _text("claim", Part.CLAIM, "The claim's statement.", field="statement"),
+    _as_is(
         "claim_status",
         Part.CLAIM,
-        ("status",),
-        None,
         "The claim's status: published, as the site exports published claims only.",
+        field="status",
     ),
-    Column(
+    _partial_date(
         "event_date",
         Part.CLAIM,
-        ("event_date_raw", "event_date_precision"),
-        format_partial_date,
         "The date the claim is about, at its precision (2022, 2022-02 or 2022-02-22).",
     ),
-    Column(
-        "event_date_precision",
-        Part.CLAIM,
-        ("event_date_precision",),
-        None,
-        "day, month, year or unknown.",
-    ),
+    _as_is("event_date_precision", Part.CLAIM, "day, month, year or unknown."),
     Column(
         "value",
         Part.CLAIM,
@@ -159,57 +175,24 @@ COLUMNS: tuple[Column, ...] = (
         format_number,
         "The quantity the claim states, as a plain number.",
     ),
-    Column(
-        "unit",
-        Part.CLAIM,
-        ("unit",),
-        escape_text,
-        "The unit of the value, e.g. percent, troops, USD.",
-    ),
-    Column("topics", Part.CLAIM, ("topics",), _joined, "The claim's topics, joined with '; '."),
-    Column(
-        "entities", Part.CLAIM, ("entities",), _joined, "The entities it names, joined with '; '."
-    ),
-    Column("quote", Part.QUOTE, ("exact",), escape_text, "The verbatim quote (one row per quote)."),
-    Column(
+    _text("unit", Part.CLAIM, "The unit of the value, e.g. percent, troops, USD."),
+    _list("topics", "The claim's topics, joined with '; '."),
+    _list("entities", "The entities it names, joined with '; '."),
+    _text("quote", Part.QUOTE, "The verbatim quote (one row per quote).", field="exact"),
+    _number(
         "quote_start",
         Part.QUOTE,
-        ("start",),
-        str,
+        "start",
         "Where the quote starts in the source's text (a character offset).",
     ),
-    Column("quote_end", Part.QUOTE, ("end",), str, "Where it ends (exclusive)."),
-    Column(
-        "paragraph", Part.QUOTE, ("locator",), str, "The paragraph of the source the quote is in."
-    ),
-    Column("source_title", Part.SOURCE, ("title",), escape_text, "The source's title."),
-    Column(
-        "author", Part.SOURCE, ("author",), escape_text, "The source's author; blank when unknown."
-    ),
-    Column(
-        "outlet",
-        Part.SOURCE,
-        ("outlet",),
-        escape_text,
-        "Where the source was published; blank when unknown.",
-    ),
-    Column(
-        "published",
-        Part.SOURCE,
-        ("published_raw", "published_precision"),
-        format_partial_date,
-        "The source's publication date, at its precision.",
-    ),
-    Column(
-        "published_precision",
-        Part.SOURCE,
-        ("published_precision",),
-        None,
-        "day, month, year or unknown.",
-    ),
-    Column(
-        "url", Part.SOURCE, ("url",), escape_text, "The original's address; blank when unknown."
-    ),
+    _number("quote_end", Part.QUOTE, "end", "Where it ends (exclusive)."),
+    _number("paragraph", Part.QUOTE, "locator", "The paragraph of the source the quote is in."),
+    _text("source_title", Part.SOURCE, "The source's title.", field="title"),
+    _text("author", Part.SOURCE, "The source's author; blank when unknown."),
+    _text("outlet", Part.SOURCE, "Where the source was published; blank when unknown."),
+    _partial_date("published", Part.SOURCE, "The source's publication date, at its precision."),
+    _as_is("published_precision", Part.SOURCE, "day, month, year or unknown."),
+    _text("url", Part.SOURCE, "The original's address; blank when unknown."),
     Column(
         "source_page",
         Part.SOURCE,
@@ -236,41 +219,13 @@ COLUMNS: tuple[Column, ...] = (
         "to",
         "Published claims that support this one.",
     ),
-    Column(
-        "exported_at",
-        Part.CLAIM,
-        ("exported_at",),
-        None,
-        "When the file was made (ISO 8601, UTC).",
+    _as_is("exported_at", Part.CLAIM, "When the file was made (ISO 8601, UTC)."),
+    _list("claimants", "Who asserts the claim, as Name (role), joined with '; '."),
+    _partial_date(
+        "as_of_start", Part.CLAIM, "The start of the period the claim holds for, at its precision."
     ),
-    Column(
-        "claimants",
-        Part.CLAIM,
-        ("claimants",),
-        _joined,
-        "Who asserts the claim, as Name (role), joined with '; '.",
-    ),
-    Column(
-        "as_of_start",
-        Part.CLAIM,
-        ("as_of_start_raw", "as_of_start_precision"),
-        format_partial_date,
-        "The start of the period the claim holds for, at its precision.",
-    ),
-    Column(
-        "as_of_end",
-        Part.CLAIM,
-        ("as_of_end_raw", "as_of_end_precision"),
-        format_partial_date,
-        "The end of that period.",
-    ),
-    Column(
-        "measure",
-        Part.CLAIM,
-        ("measure",),
-        escape_text,
-        "How a figure was measured or determined.",
-    ),
+    _partial_date("as_of_end", Part.CLAIM, "The end of that period."),
+    _text("measure", Part.CLAIM, "How a figure was measured or determined."),
     Column(
         "place",
         Part.CLAIM,

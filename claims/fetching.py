@@ -99,6 +99,30 @@ class _Target:
     addresses: tuple[str, ...]  # vetted IPs, in resolver order
 
 
+@dataclass(frozen=True)
+class _Limits:
+    """How long one fetch may take: to connect, for each read, and in all (`total`, which
+    ends at `deadline`, a time.monotonic() value)."""
+
+    connect: float
+    read: float
+    total: float
+    deadline: float
+
+    def remaining(self) -> float:
+        """The time left; none left refuses the page."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise FetchError(_total_timeout_message(self.total))
+        return left
+
+    def refuse_if_over(self) -> None:
+        """After a failed connect or read: the time-outs were shortened to what was left,
+        so when the time is up the failure was the total time limit."""
+        if time.monotonic() >= self.deadline:
+            raise FetchError(_total_timeout_message(self.total)) from None
+
+
 def fetch(
     url: str,
     *,
@@ -112,19 +136,13 @@ def fetch(
     user_agent: str = "factreg source fetcher",
 ) -> Fetched:
     """Fetch `url`, following up to `max_redirects` redirects; raise FetchError if refused."""
-    deadline = time.monotonic() + total_timeout
+    limits = _Limits(connect_timeout, read_timeout, total_timeout, time.monotonic() + total_timeout)
     redirects: list[str] = []
     current = url
     target = _check(url, allow_private=allow_private)
     while True:
         response = _request(
-            target,
-            user_agent=user_agent,
-            allowed_types=allowed_types,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            total_timeout=total_timeout,
-            deadline=deadline,
+            target, user_agent=user_agent, allowed_types=allowed_types, limits=limits
         )
         try:
             location = response.headers.get("Location")
@@ -147,13 +165,7 @@ def fetch(
                     raise FetchError(f"The page redirects to {where}. {error}") from None
                 continue
             data = _read_body(
-                response,
-                target,
-                max_bytes=max_bytes,
-                allowed_types=allowed_types,
-                read_timeout=read_timeout,
-                total_timeout=total_timeout,
-                deadline=deadline,
+                response, target, max_bytes=max_bytes, allowed_types=allowed_types, limits=limits
             )
         finally:
             # Never drain: the rest may be huge or endless; closing drops the connection.
@@ -261,14 +273,7 @@ def _non_public_kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str |
 
 
 def _request(
-    target: _Target,
-    *,
-    user_agent: str,
-    allowed_types: frozenset[str],
-    connect_timeout: float,
-    read_timeout: float,
-    total_timeout: float,
-    deadline: float,
+    target: _Target, *, user_agent: str, allowed_types: frozenset[str], limits: _Limits
 ) -> urllib3.BaseHTTPResponse:
     """Send one GET to the vetted addresses in turn; return the unread response."""
     headers = {
@@ -279,11 +284,9 @@ def _request(
     }
     last_error: FetchError | None = None
     for address in target.addresses:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise FetchError(_total_timeout_message(total_timeout))
+        remaining = limits.remaining()
         timeout = urllib3.Timeout(
-            connect=min(connect_timeout, remaining), read=min(read_timeout, remaining)
+            connect=min(limits.connect, remaining), read=min(limits.read, remaining)
         )
         pool = _pool(target, address, timeout)
         try:
@@ -299,10 +302,8 @@ def _request(
                 release_conn=False,
             )
         except (HTTPError, OSError, http.client.HTTPException, ValueError) as error:
-            # The time-outs were shortened to what was left, so a time-out may be the total.
-            if time.monotonic() >= deadline:
-                raise FetchError(_total_timeout_message(total_timeout)) from None
-            last_error = _fetch_error(error, target, connect_timeout, read_timeout)
+            limits.refuse_if_over()
+            last_error = _fetch_error(error, target, limits.connect, limits.read)
             if not isinstance(error, NewConnectionError | ConnectTimeoutError):
                 raise last_error from None
             # Otherwise try the next address (e.g. IPv4 after IPv6); all were vetted alike.
@@ -342,9 +343,7 @@ def _read_body(
     *,
     max_bytes: int,
     allowed_types: frozenset[str],
-    read_timeout: float,
-    total_timeout: float,
-    deadline: float,
+    limits: _Limits,
 ) -> bytes:
     """Check status, type and size, then read the body within the size and time limits."""
     if not 200 <= response.status < 300:
@@ -367,22 +366,19 @@ def _read_body(
     received = 0
     sock = getattr(response.connection, "sock", None)
     while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise FetchError(_total_timeout_message(total_timeout))
+        remaining = limits.remaining()
         if sock is not None:
             # Each wait may last no longer than what is left of the overall time. Once the
             # whole body has arrived the socket is closed, and the next read returns b"".
             with suppress(OSError):
-                sock.settimeout(min(read_timeout, remaining))
+                sock.settimeout(min(limits.read, remaining))
         try:
             # read1 returns what has arrived instead of waiting for a full chunk, so a
             # trickling server is checked against the deadline after every piece.
             chunk = response.read1(_CHUNK)
         except (HTTPError, OSError, http.client.HTTPException, ValueError) as error:
-            if time.monotonic() >= deadline:
-                raise FetchError(_total_timeout_message(total_timeout)) from None
-            raise _fetch_error(error, target, read_timeout, read_timeout) from None
+            limits.refuse_if_over()
+            raise _fetch_error(error, target, limits.read, limits.read) from None
         if not chunk:
             return b"".join(chunks)
         received += len(chunk)

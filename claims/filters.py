@@ -14,7 +14,7 @@ import django_filters
 import django_filters.fields
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import F, QuerySet
+from django.db.models import F, Model, QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.http import QueryDict
 from django.urls import reverse
@@ -120,6 +120,17 @@ SORTS = {
 }
 
 
+def _few_rows(widget: forms.Select, limit: int) -> tuple[list[Model] | None, Any, str]:
+    """The rows a model choice field's <select> would offer, and the field; past `limit`
+    rows, None and the model's name, for a box that takes a slug instead."""
+    choices = cast(ModelChoiceIterator, widget.choices)  # a model choice field's
+    queryset = choices.queryset
+    rows = list(queryset[: limit + 1])
+    if len(rows) > limit:
+        return None, choices.field, str(queryset.model._meta.verbose_name)
+    return rows, choices.field, ""
+
+
 class CompactSelect(forms.Select):
     """A <select> of a model's rows while they are few; past `limit`, a box for the slug.
 
@@ -130,11 +141,8 @@ class CompactSelect(forms.Select):
     limit = 100
 
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
-        choices = cast(ModelChoiceIterator, self.choices)  # a model choice field's
-        queryset, field = choices.queryset, choices.field
-        rows = list(queryset[: self.limit + 1])
-        if len(rows) > self.limit:
-            noun = queryset.model._meta.verbose_name
+        rows, field, noun = _few_rows(self, self.limit)
+        if rows is None:
             box = forms.TextInput(attrs={**self.attrs, "placeholder": f"a {noun}'s slug"})
             return box.render(name, value, attrs, renderer)
         self.choices = [("", field.empty_label or "")] + [
@@ -153,11 +161,8 @@ class CompactSelectMultiple(forms.SelectMultiple):
     limit = 200
 
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
-        choices = cast(ModelChoiceIterator, self.choices)  # a model choice field's
-        queryset, field = choices.queryset, choices.field
-        rows = list(queryset[: self.limit + 1])
-        if len(rows) > self.limit:
-            noun = queryset.model._meta.verbose_name
+        rows, field, noun = _few_rows(self, self.limit)
+        if rows is None:
             chosen = [v for v in self.format_value(value) if v]
             hidden = "".join(
                 forms.HiddenInput().render(name, slug, None, renderer) for slug in chosen
@@ -332,6 +337,29 @@ class Chip:
     remove_url: str
 
 
+def _tag_filter(field_name: str, queryset: QuerySet, label: str) -> SlugMultipleChoiceFilter:
+    """A filter by a claim's tags (its topics or its entities): several, all required."""
+    return SlugMultipleChoiceFilter(
+        field_name=field_name,
+        queryset=queryset,
+        label=label,
+        help_text=CHOOSE_SEVERAL,
+        widget=CompactSelectMultiple(attrs={"size": 6}),
+    )
+
+
+def _event_date_bound(label: str, *, end: bool = False) -> PartialDateFilter:
+    """Claims dated on or after the first day a partial date covers, or with `end` on or
+    before its last day."""
+    return PartialDateFilter(
+        field_name="event_date",
+        lookup_expr="lte" if end else "gte",
+        label=label,
+        help_text="YYYY, YYYY-MM or YYYY-MM-DD",
+        end=end,
+    )
+
+
 class ClaimFilter(ListFilterSet):
     q = django_filters.CharFilter(
         label="Search",
@@ -339,20 +367,8 @@ class ClaimFilter(ListFilterSet):
         max_length=MAX_QUERY_LENGTH,
         help_text='Words must all match; "quoted words" match as a phrase; -word excludes.',
     )
-    topic = SlugMultipleChoiceFilter(
-        field_name="topics",
-        queryset=Topic.objects.public(),
-        label="Topics",
-        help_text=CHOOSE_SEVERAL,
-        widget=CompactSelectMultiple(attrs={"size": 6}),
-    )
-    entity = SlugMultipleChoiceFilter(
-        field_name="entities",
-        queryset=Entity.objects.public(),
-        label="Entities",
-        help_text=CHOOSE_SEVERAL,
-        widget=CompactSelectMultiple(attrs={"size": 6}),
-    )
+    topic = _tag_filter("topics", Topic.objects.public(), "Topics")
+    entity = _tag_filter("entities", Entity.objects.public(), "Entities")
     claimant = SlugMultipleChoiceFilter(
         field_name="claimants",
         queryset=Entity.objects.public(),
@@ -375,19 +391,8 @@ class ClaimFilter(ListFilterSet):
         widget=CompactSelect,
     )
     outlet = django_filters.CharFilter(method="filter_outlet", max_length=200, label="Outlet")
-    date_from = PartialDateFilter(
-        field_name="event_date",
-        lookup_expr="gte",
-        label="From",
-        help_text="YYYY, YYYY-MM or YYYY-MM-DD",
-    )
-    date_to = PartialDateFilter(
-        field_name="event_date",
-        lookup_expr="lte",
-        label="To",
-        help_text="YYYY, YYYY-MM or YYYY-MM-DD",
-        end=True,
-    )
+    date_from = _event_date_bound("From")
+    date_to = _event_date_bound("To", end=True)
     relation = django_filters.ChoiceFilter(
         choices=ClaimLink.Relation.choices,
         method="filter_relation",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import MutableMapping, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.conf import settings
@@ -22,6 +22,9 @@ from claims.services import (
     parse_published,
     plan_reanchoring,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # --- Optimistic concurrency ---------------------------------------------------------
 
@@ -105,19 +108,20 @@ class VersionedInlineFormSet(forms.BaseInlineFormSet):
         return form
 
 
+def _context_field(side: str) -> forms.CharField:
+    """The words just `side` (before or after) a passage, which tell its places apart."""
+    return forms.CharField(
+        required=False,
+        label=f"Context {side}",
+        help_text=f"Only if the passage occurs more than once: the words just {side} it.",
+    )
+
+
 class QuoteForm(VersionedForm):
     """Paste a passage; it is anchored to exact characters of the source."""
 
-    context_before = forms.CharField(
-        required=False,
-        label="Context before",
-        help_text="Only if the passage occurs more than once: the words just before it.",
-    )
-    context_after = forms.CharField(
-        required=False,
-        label="Context after",
-        help_text="Only if the passage occurs more than once: the words just after it.",
-    )
+    context_before = _context_field("before")
+    context_after = _context_field("after")
 
     class Meta:
         model = Quote
@@ -254,6 +258,16 @@ HELD_ID_FIELDS: dict[type[models.Field], dict[str, Any]] = {
 }
 
 
+def _note_field(label: str, help_text: StrOrPromise, *, cols: int = 60) -> forms.CharField:
+    """An optional note of a sentence or two, in a two-row box."""
+    return forms.CharField(
+        required=False,
+        label=label,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": cols}),
+    )
+
+
 class ClaimLinkForm(VersionedForm):
     class Meta:
         model = ClaimLink
@@ -268,11 +282,8 @@ class ClaimLinkAdminForm(ClaimLinkForm):
     """
 
     # Not a model field of the form: services.confirm_link_periods sets it, with who and when.
-    period_note = forms.CharField(
-        required=False,
-        label="Periods confirmed",
-        help_text=ClaimLink._meta.get_field("period_note").help_text,
-        widget=forms.Textarea(attrs={"rows": 2, "cols": 50}),
+    period_note = _note_field(
+        "Periods confirmed", ClaimLink._meta.get_field("period_note").help_text, cols=50
     )
 
     class Meta(ClaimLinkForm.Meta):
@@ -393,12 +404,10 @@ class SourceMetadataForm(forms.Form):
         label="Published",
         help_text="YYYY, YYYY-MM or YYYY-MM-DD, only as precise as the document says.",
     )
-    published_basis = forms.CharField(
-        required=False,
-        label="Basis of the date",
-        help_text="The words that give the date, or how it was found. Filled in for you "
-        "when the date comes from the document.",
-        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+    published_basis = _note_field(
+        "Basis of the date",
+        "The words that give the date, or how it was found. Filled in for you when the date "
+        "comes from the document.",
     )
 
     def clean_published(self) -> str:
@@ -562,12 +571,10 @@ class ClaimForm(PartialDateFormMixin, VersionedForm):
         help_text="Blank when open-ended; on or after the start.",
     )
 
-    change_reason = forms.CharField(
-        required=False,
-        label="Why this change?",
-        help_text="Required when the claim is public; kept in its history. An editor's change "
-        "to a public claim waits for a reviewer.",
-        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+    change_reason = _note_field(
+        "Why this change?",
+        "Required when the claim is public; kept in its history. An editor's change to a "
+        "public claim waits for a reviewer.",
     )
 
     def clean(self) -> dict:

@@ -4,6 +4,7 @@ import calendar
 import datetime as dt
 import uuid
 from collections.abc import Collection, Iterable
+from typing import Any, ClassVar, Self, overload
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
@@ -89,6 +90,28 @@ def partial_date_span(value: dt.date | str | None, precision: str) -> tuple[str,
     return text, text
 
 
+class AtPrecision:
+    """A model's date field as text at its real precision (format_partial_date of the
+    field and its `<field>_precision`): a read-only attribute such as `published_display`."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> Self: ...
+
+    @overload
+    def __get__(self, instance: models.Model, owner: type) -> str: ...
+
+    def __get__(self, instance: models.Model | None, owner: type) -> Self | str:
+        if instance is None:
+            return self
+        field = self.field
+        return format_partial_date(
+            getattr(instance, field), getattr(instance, f"{field}_precision")
+        )
+
+
 def period_display(start: str, end: str) -> str:
     """A period from its partial-date ends: `2023–2025`, `since 2023`, `until 2020-05`."""
     if start and end:
@@ -96,6 +119,19 @@ def period_display(start: str, end: str) -> str:
     if start:
         return f"since {start}"
     return f"until {end}" if end else ""
+
+
+def _precision_field() -> models.CharField:
+    """How precise the date field of the same name (less `_precision`) is."""
+    return models.CharField(max_length=10, choices=DatePrecision, default=DatePrecision.UNKNOWN)
+
+
+def _by_editor(**options: Any) -> models.ForeignKey:
+    """Who did something: an editor's account. The row outlives the account (the column
+    is cleared) and a user has no way back to the rows (related_name "+")."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", **options
+    )
 
 
 def _raw(field: str) -> ExpressionWrapper:
@@ -160,6 +196,25 @@ class Versioned(models.Model):
             super().save(*args, **kwargs)
 
 
+class SlugPage(models.Model):
+    """A row with a public page at its slug, which is also its natural key: fixtures
+    (and the snapshot's tables) refer to the row by it."""
+
+    # Each model declares its own slug field: where it stands among the fields is the
+    # order of the admin's form.
+    slug: models.SlugField
+    page_route: ClassVar[str]  # the URL name of its page, which takes the slug
+
+    class Meta:
+        abstract = True
+
+    def get_absolute_url(self) -> str:
+        return reverse(self.page_route, args=[self.slug])
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
 class OriginalQuerySet(models.QuerySet["Original"]):
     def without_content(self) -> OriginalQuerySet:
         """Originals without their (possibly large) bytes."""
@@ -187,13 +242,7 @@ class Original(models.Model):
     url = models.URLField(max_length=2000, blank=True, help_text="The address as typed.")
     final_url = models.URLField(max_length=2000, blank=True, help_text="After redirects.")
     received_at = models.DateTimeField(help_text="When it was read, uploaded or fetched.")
-    received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    received_by = _by_editor(blank=True)
 
     objects = OriginalQuerySet.as_manager()
 
@@ -332,7 +381,9 @@ def _cited_publicly() -> Exists:
     return Exists(Quote.objects.filter(source=OuterRef("pk"), claim__status__in=Claim.PUBLIC))
 
 
-class Source(Versioned):
+class Source(Versioned, SlugPage):
+    page_route = "claims:source-detail"
+
     class Kind(models.TextChoices):
         ANALYSIS = "analysis", "Analysis"
         NEWS = "news", "News"
@@ -349,9 +400,7 @@ class Source(Versioned):
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.ANALYSIS)
     language = models.CharField(max_length=10, default="en")
     published = models.DateField(null=True, blank=True)
-    published_precision = models.CharField(
-        max_length=10, choices=DatePrecision, default=DatePrecision.UNKNOWN
-    )
+    published_precision = _precision_field()
     published_basis = models.TextField(
         blank=True, help_text="The words in the text that give the date, or how it was inferred."
     )
@@ -435,12 +484,6 @@ class Source(Versioned):
     def __str__(self) -> str:
         return self.title
 
-    def get_absolute_url(self) -> str:
-        return reverse("claims:source-detail", args=[self.slug])
-
-    def natural_key(self) -> tuple[str]:
-        return (self.slug,)
-
     @property
     def text_provenance(self) -> str:
         """How the text was made from its original, in words for readers (no file names or
@@ -470,10 +513,7 @@ class Source(Versioned):
         """Paragraph `number` of the public page (the "para. N" of citations)."""
         return f"{self.get_absolute_url()}#p{number}"
 
-    @property
-    def published_display(self) -> str:
-        """The publication date at its real precision."""
-        return format_partial_date(self.published, self.published_precision)
+    published_display = AtPrecision("published")
 
     @property
     def seed_file(self) -> str:
@@ -504,7 +544,9 @@ class TopicQuerySet(SlugQuerySet["Topic"]):
         )
 
 
-class Topic(Versioned):
+class Topic(Versioned, SlugPage):
+    page_route = "claims:topic-detail"
+
     name = models.CharField(max_length=100, unique=True, validators=[one_line])
     slug = models.SlugField(max_length=100, unique=True)
     description = models.CharField(max_length=300, blank=True, validators=[one_line])
@@ -517,12 +559,6 @@ class Topic(Versioned):
 
     def __str__(self) -> str:
         return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("claims:topic-detail", args=[self.slug])
-
-    def natural_key(self) -> tuple[str]:
-        return (self.slug,)
 
 
 class EntityQuerySet(SlugQuerySet["Entity"]):
@@ -546,7 +582,9 @@ class EntityQuerySet(SlugQuerySet["Entity"]):
         return [rows[pk] for pk in found[:limit]]
 
 
-class Entity(Versioned):
+class Entity(Versioned, SlugPage):
+    page_route = "claims:entity-detail"
+
     class Kind(models.TextChoices):
         COUNTRY = "country", "Country"
         PERSON = "person", "Person"
@@ -575,12 +613,6 @@ class Entity(Versioned):
 
     def __str__(self) -> str:
         return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("claims:entity-detail", args=[self.slug])
-
-    def natural_key(self) -> tuple[str]:
-        return (self.slug,)
 
     @property
     def alias_list(self) -> list[str]:
@@ -931,7 +963,24 @@ def newest_version_number(claim: str = "pk") -> Subquery:
     return Subquery(newest.values("number")[:1], output_field=IntegerField())
 
 
-class Claim(Versioned):
+class ClaimStatusFlags(models.Model):
+    """What a claim's `status` says, for a claim and for a public version of one."""
+
+    status: models.CharField  # each model's own: a version's has no default
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ClaimStatus.PUBLISHED
+
+    @property
+    def is_retracted(self) -> bool:
+        return self.status == ClaimStatus.RETRACTED
+
+
+class Claim(Versioned, ClaimStatusFlags):
     Status = ClaimStatus
 
     # The statuses with a public page (a retracted claim keeps its URL, with a notice).
@@ -946,9 +995,7 @@ class Claim(Versioned):
     event_date = models.DateField(
         null=True, blank=True, help_text="When what the claim states happened or held."
     )
-    event_date_precision = models.CharField(
-        max_length=10, choices=DatePrecision, default=DatePrecision.UNKNOWN
-    )
+    event_date_precision = _precision_field()
     value = models.DecimalField(
         max_digits=24, decimal_places=6, null=True, blank=True, validators=[exact_decimal]
     )
@@ -960,15 +1007,11 @@ class Claim(Versioned):
     as_of_start = models.DateField(
         null=True, blank=True, help_text="The first day of the period the claim holds for."
     )
-    as_of_start_precision = models.CharField(
-        max_length=10, choices=DatePrecision, default=DatePrecision.UNKNOWN
-    )
+    as_of_start_precision = _precision_field()
     as_of_end = models.DateField(
         null=True, blank=True, help_text="The last day of the period the claim holds for."
     )
-    as_of_end_precision = models.CharField(
-        max_length=10, choices=DatePrecision, default=DatePrecision.UNKNOWN
-    )
+    as_of_end_precision = _precision_field()
     measure = models.CharField(
         max_length=200,
         blank=True,
@@ -999,20 +1042,8 @@ class Claim(Versioned):
         help_text="Statement and quote text, indexed for full-text search "
         "(kept in step by ClaimQuerySet.refresh_search_text()).",
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = _by_editor(blank=True)
+    updated_by = _by_editor(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -1080,28 +1111,9 @@ class Claim(Versioned):
     def get_absolute_url(self) -> str:
         return reverse("claims:claim-detail", args=[self.pk])
 
-    @property
-    def is_published(self) -> bool:
-        return self.status == self.Status.PUBLISHED
-
-    @property
-    def is_retracted(self) -> bool:
-        return self.status == self.Status.RETRACTED
-
-    @property
-    def event_date_display(self) -> str:
-        """The event date at its real precision."""
-        return format_partial_date(self.event_date, self.event_date_precision)
-
-    @property
-    def as_of_start_display(self) -> str:
-        """The start of the as-of period at its precision, or blank."""
-        return format_partial_date(self.as_of_start, self.as_of_start_precision)
-
-    @property
-    def as_of_end_display(self) -> str:
-        """The end of the as-of period at its precision, or blank."""
-        return format_partial_date(self.as_of_end, self.as_of_end_precision)
+    event_date_display = AtPrecision("event_date")
+    as_of_start_display = AtPrecision("as_of_start")  # blank for a period with no start
+    as_of_end_display = AtPrecision("as_of_end")
 
     @property
     def as_of_display(self) -> str:
@@ -1213,9 +1225,7 @@ class CandidateDismissal(models.Model):
     reason = models.CharField(
         max_length=200, help_text="e.g. background, not checkable, duplicate of #12."
     )
-    dismissed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    dismissed_by = _by_editor()
     dismissed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -1239,9 +1249,7 @@ class PairDismissal(models.Model):
     first_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
     second_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(max_length=200, help_text="e.g. different matters, both true.")
-    dismissed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    dismissed_by = _by_editor()
     dismissed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -1275,9 +1283,7 @@ class StatusChange(models.Model):
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=10, choices=Claim.Status)
     to_status = models.CharField(max_length=10, choices=Claim.Status)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    changed_by = _by_editor()
     changed_at = models.DateTimeField(auto_now_add=True)
     comment = models.TextField(blank=True)
 
@@ -1316,13 +1322,9 @@ class ClaimRevision(models.Model):
     data = models.JSONField(help_text="The proposed field values (topics and entities by id).")
     reason = models.TextField(help_text="Why the editor proposes the change.")
     status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    proposed_by = _by_editor()
     proposed_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    decided_by = _by_editor(blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_comment = models.TextField(blank=True)
 
@@ -1358,7 +1360,7 @@ class ClaimVersionQuerySet(models.QuerySet["ClaimVersion"]):
         return self.defer("content")
 
 
-class ClaimVersion(models.Model):
+class ClaimVersion(ClaimStatusFlags):
     """A numbered public version of a claim: what its page showed, frozen, so it can be cited.
 
     Derived data, written only by `services.record_public_version` (and the
@@ -1402,14 +1404,6 @@ class ClaimVersion(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("claims:claim-version", args=[self.claim_id, self.number])
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == Claim.Status.PUBLISHED
-
-    @property
-    def is_retracted(self) -> bool:
-        return self.status == Claim.Status.RETRACTED
 
 
 class QuoteQuerySet(models.QuerySet["Quote"]):
@@ -1579,22 +1573,9 @@ class ClaimLink(Versioned):
         help_text="Why these claims contradict although they are about different periods "
         "(a reviewer's note; it clears the \u201cdifferent periods\u201d flag).",
     )
-    period_confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
+    period_confirmed_by = _by_editor(blank=True, editable=False)
     period_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = _by_editor(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

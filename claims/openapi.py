@@ -39,6 +39,11 @@ def _array(items: dict) -> dict:
     return {"type": "array", "items": items}
 
 
+def _tuple(*items: dict) -> dict:
+    """An array of exactly these items, in this order."""
+    return {"type": "array", "prefixItems": list(items), "items": False, "minItems": len(items)}
+
+
 def _query(name: str, description: str, schema: dict, *, required: bool = False) -> dict:
     parameter: dict[str, object] = {
         "name": name,
@@ -130,6 +135,17 @@ SOURCE = {
     "api_url": URL,
 }
 
+# A quote as the API gives it, in a claim and on its source's page.
+QUOTE: dict[str, dict[str, object]] = {
+    "id": {"type": "integer"},
+    "exact": {"type": "string"},
+    "start": {"type": "integer", "minimum": 0},
+    "end": {"type": "integer", "minimum": 1},
+    "prefix": {"type": "string"},
+    "suffix": {"type": "string"},
+    "paragraph": {"type": "integer", "minimum": 1},
+}
+
 SCHEMAS = {
     "Error": {
         "type": "object",
@@ -150,13 +166,10 @@ SCHEMAS = {
     "Source": _object(SOURCE),
     "Quote": _object(
         {
-            "id": {"type": "integer"},
-            "exact": {"type": "string", "description": "The passage, verbatim."},
-            "start": {"type": "integer", "minimum": 0, "description": "Offset in the text."},
-            "end": {"type": "integer", "minimum": 1, "description": "Exclusive."},
-            "prefix": {"type": "string"},
-            "suffix": {"type": "string"},
-            "paragraph": {"type": "integer", "minimum": 1},
+            **QUOTE,
+            "exact": {**QUOTE["exact"], "description": "The passage, verbatim."},
+            "start": {**QUOTE["start"], "description": "Offset in the text."},
+            "end": {**QUOTE["end"], "description": "Exclusive."},
             "source": _ref("Source"),
         }
     ),
@@ -255,13 +268,7 @@ SCHEMAS = {
             "quotes": _array(
                 _object(
                     {
-                        "id": {"type": "integer"},
-                        "exact": {"type": "string"},
-                        "start": {"type": "integer", "minimum": 0},
-                        "end": {"type": "integer", "minimum": 1},
-                        "prefix": {"type": "string"},
-                        "suffix": {"type": "string"},
-                        "paragraph": {"type": "integer", "minimum": 1},
+                        **QUOTE,
                         "claim": {"type": "integer"},
                         "source": {"type": "string", "description": "The source's slug."},
                     }
@@ -275,54 +282,44 @@ SCHEMAS = {
             "id": URL,
             "type": {"const": "Annotation"},
             "motivation": {"const": "describing"},
-            "body": {
-                "type": "array",
-                "prefixItems": [
-                    _object(
-                        {
-                            "type": {"const": "TextualBody"},
-                            "purpose": {"const": "describing"},
-                            "value": {"type": "string", "description": "The claim's statement."},
-                            "format": {"const": "text/plain"},
-                        }
-                    ),
-                    _object(
-                        {
-                            "id": {**URL, "description": "The claim's page."},
-                            "type": {"const": "Text"},
-                            "format": {"const": "text/html"},
-                            "purpose": {"const": "linking"},
-                        }
-                    ),
-                ],
-                "items": False,
-                "minItems": 2,
-            },
+            "body": _tuple(
+                _object(
+                    {
+                        "type": {"const": "TextualBody"},
+                        "purpose": {"const": "describing"},
+                        "value": {"type": "string", "description": "The claim's statement."},
+                        "format": {"const": "text/plain"},
+                    }
+                ),
+                _object(
+                    {
+                        "id": {**URL, "description": "The claim's page."},
+                        "type": {"const": "Text"},
+                        "format": {"const": "text/html"},
+                        "purpose": {"const": "linking"},
+                    }
+                ),
+            ),
             "target": _object(
                 {
                     "source": {**URL, "description": "The source's page."},
-                    "selector": {
-                        "type": "array",
-                        "prefixItems": [
-                            _object(
-                                {
-                                    "type": {"const": "TextQuoteSelector"},
-                                    "exact": {"type": "string"},
-                                    "prefix": {"type": "string", "maxLength": 32},
-                                    "suffix": {"type": "string", "maxLength": 32},
-                                }
-                            ),
-                            _object(
-                                {
-                                    "type": {"const": "TextPositionSelector"},
-                                    "start": {"type": "integer", "minimum": 0},
-                                    "end": {"type": "integer", "minimum": 1},
-                                }
-                            ),
-                        ],
-                        "items": False,
-                        "minItems": 2,
-                    },
+                    "selector": _tuple(
+                        _object(
+                            {
+                                "type": {"const": "TextQuoteSelector"},
+                                "exact": {"type": "string"},
+                                "prefix": {"type": "string", "maxLength": 32},
+                                "suffix": {"type": "string", "maxLength": 32},
+                            }
+                        ),
+                        _object(
+                            {
+                                "type": {"const": "TextPositionSelector"},
+                                "start": {"type": "integer", "minimum": 0},
+                                "end": {"type": "integer", "minimum": 1},
+                            }
+                        ),
+                    ),
                 }
             ),
         },

@@ -27,6 +27,8 @@ _OPTIONAL = (
     "published_precision",
     "published_basis",
 )
+# The Source fields an entry gives (each key names one), besides its slug and text.
+METADATA = ("title", "kind", *_OPTIONAL)
 _DATE_FORMATS = {"day": r"\d{4}-\d{2}-\d{2}", "month": r"\d{4}-\d{2}", "year": r"\d{4}"}
 
 

@@ -40,6 +40,7 @@ from claims.models import (
     StatusChange,
     Topic,
 )
+from claims.seeds import METADATA as SEED_METADATA
 from claims.seeds import SeedSource, load_manifest
 
 if TYPE_CHECKING:
@@ -429,18 +430,6 @@ def analyze(*, using: str = "default") -> None:
 
 
 # --- Seeds -------------------------------------------------------------------
-
-SEED_METADATA = (
-    "title",
-    "author",
-    "outlet",
-    "url",
-    "kind",
-    "language",
-    "published",
-    "published_precision",
-    "published_basis",
-)
 
 
 class ImportRefused(ValueError):

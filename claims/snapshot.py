@@ -26,7 +26,7 @@ from decimal import Decimal
 from itertools import islice
 
 from django.db import connections, transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet, TextChoices
 from django.urls import reverse
 
 from claims.csvsafe import format_number
@@ -149,119 +149,138 @@ def cell(value: object) -> str:
     return str(value)
 
 
-def _partial(name: str) -> Getter:
-    return lambda row, base: format_partial_date(row[name], row[f"{name}_precision"])
-
-
-def _span(name: str, end: int) -> Getter:
-    return lambda row, base: partial_date_span(row[name], row[f"{name}_precision"])[end] or None
-
-
-def _page(route: str, key: str) -> Getter:
-    return lambda row, base: base + reverse(route, args=[row[key]])
-
-
-def _precision(name: str, what: str) -> Column:
-    return Column(
-        f"{name}_precision",
-        "string",
-        f"How precise {what} is: {', '.join(PRECISIONS)}.",
-        constraints={"required": True, "enum": PRECISIONS},
+def _partial_date(name: str, description: str, what: str) -> tuple[Column, Column]:
+    """A partial date's two columns: the date at its precision (2023, 2023-08 or
+    2023-08-24) and, beside it, the precision."""
+    precision = f"{name}_precision"
+    return (
+        Column(
+            name,
+            "string",
+            description,
+            reads=(name, precision),
+            get=lambda row, base: format_partial_date(row[name], row[precision]),
+        ),
+        _choice(precision, f"How precise {what} is: {', '.join(PRECISIONS)}.", DatePrecision),
     )
 
 
-def _url(description: str, reads: tuple[str, ...], get: Getter) -> Column:
-    return Column("url", "string", description, reads=reads, get=get, format="uri")
+def _span(name: str, end: int, description: str) -> Column:
+    """The first (`end` 0) or the last day (1) a partial date covers, as a date."""
+    precision = f"{name}_precision"
+    return Column(
+        f"{name}_{('start', 'end')[end]}",
+        "date",
+        description,
+        reads=(name, precision),
+        get=lambda row, base: partial_date_span(row[name], row[precision])[end] or None,
+    )
+
+
+def _choice(
+    name: str, description: str, choices: type[TextChoices], *, required: bool = True
+) -> Column:
+    """A column that holds one of a model's choices (its value, not its label)."""
+    constraints: dict[str, object] = {"required": True} if required else {}
+    constraints["enum"] = [choice.value for choice in choices]
+    return Column(name, "string", description, constraints=constraints)
+
+
+def _page(description: str, route: str, key: str, *, name: str = "url") -> Column:
+    """The address of the row's page in the registry, the `route` with the row's `key`."""
+    return Column(
+        name,
+        "string",
+        description,
+        reads=(key,),
+        get=lambda row, base: base + reverse(route, args=[row[key]]),
+        format="uri",
+    )
 
 
 REQUIRED = {"required": True}
 UNIQUE = {"required": True, "unique": True}
+CLAIM_ID = Column("claim_id", "integer", "The claim.", constraints=REQUIRED)
 CLAIM_KEY = ForeignKey(("claim_id",), "claims", ("id",))
 
-TOPICS = Table(
+
+def _of_published_claims(model: type[Model], *order: str) -> QuerySet:
+    """The rows of a table that belongs to claims (by `claim`), for published claims only."""
+    return model._default_manager.filter(claim__status=Claim.Status.PUBLISHED).order_by(*order)
+
+
+def _slug_table(
+    name: str, description: str, model: type[Topic | Entity | Source], *columns: Column
+) -> Table:
+    """A table of what has a public page at its slug (the key the other tables refer to),
+    in the order of the slugs."""
+    noun = model._meta.model_name
+    return Table(
+        name,
+        name.capitalize(),
+        description,
+        lambda: model.objects.public().order_by("slug"),
+        (
+            Column(
+                "slug", "string", f"The {noun}'s key, as in its page's address.", constraints=UNIQUE
+            ),
+            *columns,
+        ),
+        ("slug",),
+    )
+
+
+TOPICS = _slug_table(
     "topics",
-    "Topics",
     "Topics of published claims.",
-    lambda: Topic.objects.public().order_by("slug"),
-    (
-        Column("slug", "string", "The topic's key, as in its page's address.", constraints=UNIQUE),
-        Column("name", "string", "The topic's name.", constraints=REQUIRED),
-        Column("description", "string", "What the topic covers."),
-        _url("The topic's page.", ("slug",), _page("claims:topic-detail", "slug")),
-    ),
-    ("slug",),
+    Topic,
+    Column("name", "string", "The topic's name.", constraints=REQUIRED),
+    Column("description", "string", "What the topic covers."),
+    _page("The topic's page.", "claims:topic-detail", "slug"),
 )
 
-ENTITIES = Table(
+ENTITIES = _slug_table(
     "entities",
-    "Entities",
     "Countries, people, organisations, places and agreements that published claims name, "
     "are asserted by, or are located in.",
-    lambda: Entity.objects.public().order_by("slug"),
-    (
-        Column("slug", "string", "The entity's key, as in its page's address.", constraints=UNIQUE),
-        Column("name", "string", "The entity's name.", constraints=REQUIRED),
-        Column(
-            "kind",
-            "string",
-            "What the entity is.",
-            constraints={"required": True, "enum": [k.value for k in Entity.Kind]},
+    Entity,
+    Column("name", "string", "The entity's name.", constraints=REQUIRED),
+    _choice("kind", "What the entity is.", Entity.Kind),
+    Column(
+        "aliases",
+        "string",
+        "Other names and spellings, joined with '; '.",
+        get=lambda row, base: "; ".join(
+            line.strip() for line in row["aliases"].splitlines() if line.strip()
         ),
-        Column(
-            "aliases",
-            "string",
-            "Other names and spellings, joined with '; '.",
-            get=lambda row, base: "; ".join(
-                line.strip() for line in row["aliases"].splitlines() if line.strip()
-            ),
-        ),
-        _url("The entity's page.", ("slug",), _page("claims:entity-detail", "slug")),
     ),
-    ("slug",),
+    _page("The entity's page.", "claims:entity-detail", "slug"),
 )
 
-SOURCES = Table(
+SOURCES = _slug_table(
     "sources",
-    "Sources",
     "The articles the quotes come from, with their citation data and full text "
     "(quote offsets count characters of `text`).",
-    lambda: Source.objects.public().order_by("slug"),
-    (
-        Column("slug", "string", "The source's key, as in its page's address.", constraints=UNIQUE),
-        Column("title", "string", "The title (in square brackets: supplied by the editors)."),
-        Column("author", "string", "The author; blank when the source does not say."),
-        Column("outlet", "string", "Where it was published; blank when unknown."),
-        Column(
-            "kind",
-            "string",
-            "analysis, news, academic or op-ed.",
-            constraints={"enum": [k.value for k in Source.Kind]},
-        ),
-        Column("language", "string", "The language of the text (an IETF tag, e.g. en)."),
-        Column(
-            "published",
-            "string",
-            "The publication date at its precision: 2023, 2023-08 or 2023-08-24; blank when "
-            "unknown.",
-            reads=("published", "published_precision"),
-            get=_partial("published"),
-        ),
-        _precision("published", "the publication date"),
-        Column(
-            "url", "string", "Where the original was published; blank when unknown.", format="uri"
-        ),
-        Column(
-            "page",
-            "string",
-            "The source's page in the registry, with its quotes marked.",
-            reads=("slug",),
-            get=_page("claims:source-detail", "slug"),
-            format="uri",
-        ),
-        Column("text", "string", "The article's text, as quoted.", constraints=REQUIRED),
-        Column("text_sha256", "string", "The SHA-256 of the text (UTF-8), in hex."),
+    Source,
+    Column("title", "string", "The title (in square brackets: supplied by the editors)."),
+    Column("author", "string", "The author; blank when the source does not say."),
+    Column("outlet", "string", "Where it was published; blank when unknown."),
+    _choice("kind", "analysis, news, academic or op-ed.", Source.Kind, required=False),
+    Column("language", "string", "The language of the text (an IETF tag, e.g. en)."),
+    *_partial_date(
+        "published",
+        "The publication date at its precision: 2023, 2023-08 or 2023-08-24; blank when unknown.",
+        "the publication date",
     ),
-    ("slug",),
+    Column("url", "string", "Where the original was published; blank when unknown.", format="uri"),
+    _page(
+        "The source's page in the registry, with its quotes marked.",
+        "claims:source-detail",
+        "slug",
+        name="page",
+    ),
+    Column("text", "string", "The article's text, as quoted.", constraints=REQUIRED),
+    Column("text_sha256", "string", "The SHA-256 of the text (UTF-8), in hex."),
 )
 
 CLAIMS = Table(
@@ -274,47 +293,26 @@ CLAIMS = Table(
             "id", "integer", "The claim's number, as in its page's address.", constraints=UNIQUE
         ),
         Column("statement", "string", "The claim, in the editors' words.", constraints=REQUIRED),
-        Column(
+        *_partial_date(
             "event_date",
-            "string",
             "When what it states happened or held, at its precision: 2022, 2022-02 or "
             "2022-02-24; blank when the sources do not say.",
-            reads=("event_date", "event_date_precision"),
-            get=_partial("event_date"),
+            "the event date",
         ),
-        _precision("event_date", "the event date"),
-        Column(
-            "event_date_start",
-            "date",
-            "The first day the event date covers.",
-            reads=("event_date", "event_date_precision"),
-            get=_span("event_date", 0),
-        ),
-        Column(
-            "event_date_end",
-            "date",
-            "The last day the event date covers.",
-            reads=("event_date", "event_date_precision"),
-            get=_span("event_date", 1),
-        ),
+        _span("event_date", 0, "The first day the event date covers."),
+        _span("event_date", 1, "The last day the event date covers."),
         Column("value", "number", "The quantity it states, if any."),
         Column("unit", "string", "The unit of the value, e.g. percent, troops, USD."),
-        Column(
+        *_partial_date(
             "as_of_start",
-            "string",
             "The start of the period the claim holds for, at its precision; blank when open.",
-            reads=("as_of_start", "as_of_start_precision"),
-            get=_partial("as_of_start"),
+            "the start of the period",
         ),
-        _precision("as_of_start", "the start of the period"),
-        Column(
+        *_partial_date(
             "as_of_end",
-            "string",
             "The end of the period the claim holds for, at its precision; blank when open.",
-            reads=("as_of_end", "as_of_end_precision"),
-            get=_partial("as_of_end"),
+            "the end of the period",
         ),
-        _precision("as_of_end", "the end of the period"),
         Column("measure", "string", "How a figure was measured or determined."),
         Column(
             "place",
@@ -323,7 +321,7 @@ CLAIMS = Table(
             reads=("place__slug",),
         ),
         Column("note", "string", "The editors' note, e.g. the basis of the date."),
-        _url("The claim's permanent page.", ("id",), _page("claims:claim-detail", "id")),
+        _page("The claim's permanent page.", "claims:claim-detail", "id"),
         Column("updated_at", "datetime", "When the claim last changed (UTC)."),
     ),
     ("id",),
@@ -359,11 +357,10 @@ LINKS = Table(
     (
         Column("id", "integer", "The link's number.", constraints=UNIQUE),
         Column("from_claim_id", "integer", "The claim the link is from.", constraints=REQUIRED),
-        Column(
+        _choice(
             "relation",
-            "string",
             "; ".join(f"{r.value}: {d}" for r, d in ClaimLink.DEFINITIONS.items()),
-            constraints={"required": True, "enum": [r.value for r in ClaimLink.Relation]},
+            ClaimLink.Relation,
         ),
         Column("to_claim_id", "integer", "The claim the link is to.", constraints=REQUIRED),
         Column("rationale", "string", "Why: what differs or agrees.", constraints=REQUIRED),
@@ -375,52 +372,33 @@ LINKS = Table(
     ),
 )
 
-CLAIM_TOPICS = Table(
-    "claim_topics",
-    "Claims' topics",
-    "Which topics each published claim has.",
-    lambda: Claim.topics.through.objects.filter(claim__status=Claim.Status.PUBLISHED).order_by(
-        "claim_id", "topic__slug"
-    ),
-    (
-        Column("claim_id", "integer", "The claim.", constraints=REQUIRED),
-        Column("topic", "string", "The topic's slug.", reads=("topic__slug",)),
-    ),
-    ("claim_id", "topic"),
-    (CLAIM_KEY, ForeignKey(("topic",), "topics", ("slug",))),
-)
 
-CLAIM_ENTITIES = Table(
-    "claim_entities",
-    "Claims' entities",
-    "Which entities each published claim names.",
-    lambda: Claim.entities.through.objects.filter(claim__status=Claim.Status.PUBLISHED).order_by(
-        "claim_id", "entity__slug"
-    ),
-    (
-        Column("claim_id", "integer", "The claim.", constraints=REQUIRED),
-        Column("entity", "string", "The entity's slug.", reads=("entity__slug",)),
-    ),
-    ("claim_id", "entity"),
-    (CLAIM_KEY, ForeignKey(("entity",), "entities", ("slug",))),
-)
+def _tag_table(tags: str, tag: str, description: str) -> Table:
+    """A claim's tags (`tags`: its topics or its entities, the field and the table of the
+    same name): one row per published claim and tag, keyed by the claim and the tag's slug."""
+    return Table(
+        f"claim_{tags}",
+        f"Claims' {tags}",
+        description,
+        lambda: _of_published_claims(getattr(Claim, tags).through, "claim_id", f"{tag}__slug"),
+        (CLAIM_ID, Column(tag, "string", f"The {tag}'s slug.", reads=(f"{tag}__slug",))),
+        ("claim_id", tag),
+        (CLAIM_KEY, ForeignKey((tag,), tags, ("slug",))),
+    )
+
+
+CLAIM_TOPICS = _tag_table("topics", "topic", "Which topics each published claim has.")
+CLAIM_ENTITIES = _tag_table("entities", "entity", "Which entities each published claim names.")
 
 CLAIMANTS = Table(
     "claimants",
     "Claimants",
     "Who asserts each published claim (as against where it appeared), and in what role.",
-    lambda: Attribution.objects.filter(claim__status=Claim.Status.PUBLISHED).order_by(
-        "claim_id", "pk"
-    ),
+    lambda: _of_published_claims(Attribution, "claim_id", "pk"),
     (
-        Column("claim_id", "integer", "The claim.", constraints=REQUIRED),
+        CLAIM_ID,
         Column("entity", "string", "The claimant's slug.", reads=("entity__slug",)),
-        Column(
-            "role",
-            "string",
-            "stated, reported, estimated or forecast.",
-            constraints={"required": True, "enum": [r.value for r in Attribution.Role]},
-        ),
+        _choice("role", "stated, reported, estimated or forecast.", Attribution.Role),
         Column("basis", "string", "The words of the statement or a quote that name the claimant."),
     ),
     ("claim_id", "entity"),

@@ -649,12 +649,32 @@ def _r(value: float) -> float:
 
 @dataclass(frozen=True)
 class _LaneSpec:
+    """A topic's lane before it is placed: its points, and what its heading says."""
+
     slug: str
     name: str
     colour: str
     points: list[Point]
     total: int
     url: str
+
+    def lane(
+        self, x: float, y: float, width: float, height: float, heads: tuple[Head, ...]
+    ) -> Lane:
+        """The lane drawn at (x, y), `width` by `height`, with its name at `heads`."""
+        return Lane(
+            self.slug,
+            self.name,
+            self.colour,
+            len(self.points),
+            self.total,
+            self.url,
+            x,
+            y,
+            width,
+            height,
+            heads,
+        )
 
 
 def _lanes(
@@ -770,21 +790,7 @@ def layout(
         dots, bars, rows = _stack(spec, index, scale, y + LANE_LABEL)
         height = LANE_LABEL + rows * ROW + LANE_PAD
         head = Head(left + 10, y + 15, left + 4, y + 11)
-        chart.lanes.append(
-            Lane(
-                spec.slug,
-                spec.name,
-                spec.colour,
-                len(spec.points),
-                spec.total,
-                spec.url,
-                0,
-                y,
-                width,
-                height,
-                (head,),
-            )
-        )
+        chart.lanes.append(spec.lane(0, y, width, height, (head,)))
         chart.dots += dots
         chart.bars += bars
         y += height
@@ -815,7 +821,7 @@ def layout(
                 top,
                 _r(piece.hi - piece.lo),
                 bottom - top,
-                _zigzag_down(mid, top, bottom),
+                _zigzag(mid, top, bottom, down=True),
                 _slashes(mid, top) + _slashes(mid, bottom),
                 *piece.years,
             )
@@ -904,21 +910,20 @@ def _between(lo: float, hi: float, gaps: list[tuple[float, float]]) -> list[tupl
     return [(a, b) for a, b in out if b > a]
 
 
-def _zigzag_down(x: float, top: float, bottom: float, step: float = 6, amp: float = 3) -> str:
-    points, y, side = [f"M{x},{top}"], top + step / 2, 1
-    while y < bottom:
-        points.append(f"L{_r(x + side * amp)},{_r(y)}")
-        y, side = y + step, -side
-    points.append(f"L{x},{bottom}")
-    return "".join(points)
+def _zigzag(
+    at: float, start: float, end: float, *, down: bool, step: float = 6, amp: float = 3
+) -> str:
+    """A zigzag along an axis from `start` to `end`: down the page at x = `at` (`down`),
+    else across it at y = `at` (SVG path data)."""
 
+    def xy(along: float, across: float) -> str:
+        return f"{across},{along}" if down else f"{along},{across}"
 
-def _zigzag_across(y: float, left: float, right: float, step: float = 6, amp: float = 3) -> str:
-    points, x, side = [f"M{left},{y}"], left + step / 2, 1
-    while x < right:
-        points.append(f"L{_r(x)},{_r(y + side * amp)}")
-        x, side = x + step, -side
-    points.append(f"L{right},{y}")
+    points, pos, side = [f"M{xy(start, at)}"], start + step / 2, 1
+    while pos < end:
+        points.append(f"L{xy(_r(pos), _r(at + side * amp))}")
+        pos, side = pos + step, -side
+    points.append(f"L{xy(end, at)}")
     return "".join(points)
 
 
@@ -1001,19 +1006,7 @@ def layout_tall(
             Head(_r(x + 4), bottom + 14, _r(x), bottom + 6, "end", True),
         )
         chart.lanes.append(
-            Lane(
-                spec.slug,
-                spec.name,
-                spec.colour,
-                len(spec.points),
-                spec.total,
-                spec.url,
-                _r(left + index * column),
-                top,
-                _r(column),
-                bottom - top,
-                heads,
-            )
+            spec.lane(_r(left + index * column), top, _r(column), bottom - top, heads)
         )
         slots: dict[tuple[int, int], list[Point]] = defaultdict(list)
         for point in spec.points:
@@ -1053,7 +1046,7 @@ def layout_tall(
                 _r(piece.lo),
                 _r(right - left),
                 _r(piece.hi - piece.lo),
-                _zigzag_across(mid, _r(left), _r(right)),
+                _zigzag(mid, _r(left), _r(right), down=False),
                 _slashes_tall(_r(left), mid),
                 *piece.years,
             )

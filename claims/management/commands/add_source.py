@@ -2,41 +2,40 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from claims import services
+from claims.management.base import RegistryCommand
 from claims.models import Source
 
+# An option for each field an editor may give (blank: as the document says, if it does).
+METADATA = (*services.SOURCE_FIELDS, "published_basis")
+_OPTIONS: dict[str, dict[str, Any]] = {
+    "url": {"help": "The article's own address, if known."},
+    "published": {"help": "YYYY, YYYY-MM or YYYY-MM-DD"},
+    "kind": {"choices": ["", *Source.Kind.values]},
+}
 
-class Command(BaseCommand):
+
+class Command(RegistryCommand):
     help = (
         "Add a source from a file (.txt, .html, .htm, .pdf, .docx), a URL, or '-' for text on "
         "standard input. The same code path as the admin's 'Add source'; nothing is saved "
         "on any error."
     )
+    refused = (ValidationError,)
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("path_or_url", help="A file path, an http(s) URL, or - for stdin.")
-        parser.add_argument("--title", default="")
-        parser.add_argument("--slug", default="")
-        parser.add_argument("--author", default="")
-        parser.add_argument("--outlet", default="")
-        parser.add_argument("--url", default="", help="The article's own address, if known.")
-        parser.add_argument("--published", default="", help="YYYY, YYYY-MM or YYYY-MM-DD")
-        parser.add_argument("--published-basis", default="")
-        parser.add_argument("--kind", default="", choices=["", *Source.Kind.values])
-        parser.add_argument("--language", default="")
+        for name in METADATA:
+            parser.add_argument(f"--{name.replace('_', '-')}", default="", **_OPTIONS.get(name, {}))
 
     def handle(self, *args, path_or_url: str, **options) -> None:
-        values = {name: options[name] for name in services.SOURCE_FIELDS if options.get(name)}
-        if options["published_basis"]:
-            values["published_basis"] = options["published_basis"]
-        try:
-            source = services.add_source(**self.given(path_or_url), values=values)
-        except ValidationError as error:
-            raise CommandError(_messages(error) + " Nothing was saved.") from None
+        values = {name: options[name] for name in METADATA if options.get(name)}
+        source = services.add_source(**self.given(path_or_url), values=values)
         original = source.original
         assert original is not None  # every source taken in keeps its original
         self.stdout.write(source.slug)
@@ -46,6 +45,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  original: SHA-256 {original.sha256} ({original.media_type}, {original.size} bytes)"
         )
+
+    def refusal(self, error: Exception) -> str:
+        assert isinstance(error, ValidationError)
+        return _messages(error) + " Nothing was saved."
 
     @staticmethod
     def given(path_or_url: str) -> dict:

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from claims import backups
+from claims.management.base import RegistryCommand
 
 
-class Command(BaseCommand):
+class Command(RegistryCommand):
     help = (
         "Copy the whole database, history included, to a file: SQLite's backup API or "
         "pg_dump (custom format). Restore it with `manage.py restore FILE`."
@@ -20,8 +20,5 @@ class Command(BaseCommand):
     def handle(self, *args, output: str | None, **options) -> None:
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         path = Path(output or f"backups/factreg-{stamp}{backups.suffix()}")
-        try:
-            backups.backup(path)
-        except backups.BackupError as error:
-            raise CommandError(str(error)) from None
+        backups.backup(path)
         self.stdout.write(f"Backed up to {path} ({path.stat().st_size:,} bytes).")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.http import QueryDict
@@ -11,19 +12,20 @@ from claims.exports import citation_text, csv_chunks
 from claims.filters import ClaimFilter
 from claims.models import Claim
 
-# Command-line option -> the URL parameter of /claims/ it sets.
-OPTIONS = {
-    "q": "q",
-    "topic": "topic",
-    "entity": "entity",
-    "claimant": "claimant",
-    "source": "source",
-    "outlet": "outlet",
-    "date_from": "date_from",
-    "date_to": "date_to",
-    "relation": "relation",
-    "has_value": "has_value",
-    "sort": "sort",
+# The filters of /claims/ it takes, each as an option that sets the URL parameter of its
+# name (`date_from` is --date-from), with its argparse settings.
+FILTERS: dict[str, dict[str, Any]] = {
+    "q": {"help": "Full-text search, as on /claims/."},
+    "topic": {"action": "append", "help": "Topic slug (repeatable: all apply)."},
+    "entity": {"action": "append", "help": "Entity slug (repeatable)."},
+    "claimant": {"action": "append", "help": "Slug of who asserts it (repeatable)."},
+    "source": {"help": "Source slug."},
+    "outlet": {"help": "Outlet name."},
+    "date_from": {"help": "YYYY, YYYY-MM or YYYY-MM-DD."},
+    "date_to": {"help": "YYYY, YYYY-MM or YYYY-MM-DD."},
+    "relation": {"help": "contradicts, supports, qualifies, updates …"},
+    "has_value": {"choices": ["true", "false"]},
+    "sort": {"choices": ["newest", "oldest", "relevance"]},
 }
 
 
@@ -34,19 +36,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--q", help="Full-text search, as on /claims/.")
-        parser.add_argument("--topic", action="append", help="Topic slug (repeatable: all apply).")
-        parser.add_argument("--entity", action="append", help="Entity slug (repeatable).")
-        parser.add_argument(
-            "--claimant", action="append", help="Slug of who asserts it (repeatable)."
-        )
-        parser.add_argument("--source", help="Source slug.")
-        parser.add_argument("--outlet", help="Outlet name.")
-        parser.add_argument("--date-from", dest="date_from", help="YYYY, YYYY-MM or YYYY-MM-DD.")
-        parser.add_argument("--date-to", dest="date_to", help="YYYY, YYYY-MM or YYYY-MM-DD.")
-        parser.add_argument("--relation", help="contradicts, supports, qualifies, updates …")
-        parser.add_argument("--has-value", dest="has_value", choices=["true", "false"])
-        parser.add_argument("--sort", choices=["newest", "oldest", "relevance"])
+        for name, keywords in FILTERS.items():
+            parser.add_argument(f"--{name.replace('_', '-')}", dest=name, **keywords)
         parser.add_argument("--bom", action="store_true", help="Start with a BOM (for Excel).")
         parser.add_argument(
             "--base-url",
@@ -63,10 +54,10 @@ class Command(BaseCommand):
                 "https://factreg.example.org (or set SITE_URL)."
             )
         data = QueryDict(mutable=True)
-        for option, param in OPTIONS.items():
-            value = options.get(option)
+        for name in FILTERS:
+            value = options.get(name)
             if value:
-                data.setlist(param, value if isinstance(value, list) else [value])
+                data.setlist(name, value if isinstance(value, list) else [value])
         filterset = ClaimFilter(data=data, queryset=Claim.objects.published())
         if not filterset.is_valid():
             problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items())

@@ -3,23 +3,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
 
 from claims import services
-from claims.seeds import ManifestError
+from claims.management.base import RegistryCommand
 
 
-class Command(BaseCommand):
+class Command(RegistryCommand):
     help = "Import the seed articles described by sources.toml (idempotent, all or nothing)."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("seed_dir", nargs="?", default=str(settings.SEEDS_DIR))
 
     def handle(self, *args, seed_dir: str, **options) -> None:
-        try:
-            counts = services.import_seeds(seed_dir=Path(seed_dir))
-        except (ManifestError, services.ImportRefused) as error:
-            raise CommandError(str(error)) from None
+        counts = services.import_seeds(seed_dir=Path(seed_dir))
         services.analyze()
         summary = ", ".join(f"{n} {what}" for what, n in counts.items())
         total = counts["created"] + counts["updated"] + counts["unchanged"]

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
-
 from claims import backups
+from claims.management.base import RegistryCommand
 
 
-class Command(BaseCommand):
+class Command(RegistryCommand):
     help = (
         "Replace the database with a backup made by `manage.py backup`. A database that "
         "holds data is refused unless --force."
@@ -20,8 +19,5 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file: str, force: bool, **options) -> None:
-        try:
-            backups.restore(Path(file), force=force)
-        except backups.BackupError as error:
-            raise CommandError(str(error)) from None
+        backups.restore(Path(file), force=force)
         self.stdout.write(f"Restored from {file}.")
