@@ -9,7 +9,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -56,9 +55,7 @@ from claims.models import (
     ClaimRevision,
     Entity,
     Original,
-    PairDismissal,
     Quote,
-    RegistryState,
     Source,
     StaleEdit,
     Topic,
@@ -1506,15 +1503,7 @@ class ClaimLinkAdmin(ToolPageMixin, HistoryAdmin):
             else:
                 self.message_user(request, "Say why these claims need no link.", messages.ERROR)
             return redirect("admin:claims_claimlink_suggestions")
-        # Computing them reads every published claim (7 s at 100,000), so the best 200
-        # are kept until the registry changes; a dismissal takes effect at once.
-        key = f"pair-suggestions:{RegistryState.current()}"
-        suggestions = cache.get(key)
-        if suggestions is None:
-            suggestions = services.suggested_pairs(limit=200)
-            cache.set(key, suggestions, 3600)
-        dismissed = set(PairDismissal.objects.values_list("first_claim_id", "second_claim_id"))
-        suggestions = [s for s in suggestions if (s.first, s.second) not in dismissed][:50]
+        suggestions = services.pair_suggestions(limit=50)
         ids = {pk for s in suggestions for pk in (s.first, s.second)}
         claims = {c.pk: c for c in Claim.objects.filter(pk__in=ids).with_evidence()}
         add = reverse("admin:claims_claimlink_add")

@@ -1,4 +1,4 @@
-"""The workflow's and the links' vocabularies, apart from the models.
+"""The workflow's, the links' and the dates' vocabularies, apart from the models.
 
 Models, querysets, views and the version snapshots (which also run inside a
 migration, on historical models) all read these members; defined here, they
@@ -48,3 +48,10 @@ _INVERSE = {
     LinkRelation.UPDATES: "Updated by",
     LinkRelation.DUPLICATES: "Duplicated by",
 }
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+    UNKNOWN = "unknown", "Unknown"

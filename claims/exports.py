@@ -28,6 +28,7 @@ from django.urls import reverse
 from claims import failures
 from claims.choices import LinkRelation
 from claims.csvsafe import escape_text, format_number
+from claims.dates import format_partial_date, partial_date_span
 from claims.models import (
     Attribution,
     Claim,
@@ -37,8 +38,6 @@ from claims.models import (
     Quote,
     Source,
     Topic,
-    format_partial_date,
-    partial_date_span,
 )
 from claims.querysets import IdList
 

@@ -22,7 +22,8 @@ from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 
 from claims import references
-from claims.models import Claim, ClaimLink, DatePrecision, Entity, Source, Topic
+from claims.choices import DatePrecision
+from claims.models import Claim, ClaimLink, Entity, Source, Topic
 
 if TYPE_CHECKING:
     from claims.models import ClaimLinkQuerySet, ClaimQuerySet

@@ -10,10 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from claims.anchoring import AnchorError, anchor
+from claims.dates import format_partial_date
 from claims.evidence import place_quote
 from claims.extraction import SUPPORTED_EXTENSIONS, clean_text
 from claims.filters import parse_dated
-from claims.models import Claim, ClaimLink, Original, Quote, Source, format_partial_date
+from claims.models import Claim, ClaimLink, Original, Quote, Source
 from claims.services import (
     OrphanedQuotes,
     Reanchoring,

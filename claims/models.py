@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import uuid
 from collections.abc import Collection, Iterable
@@ -32,8 +31,9 @@ from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from claims.choices import ClaimStatus, LinkRelation
+from claims.choices import ClaimStatus, DatePrecision, LinkRelation
 from claims.claimants import named_in
+from claims.dates import format_partial_date, period_display
 from claims.querysets import (
     FTS_TABLE,
     SEARCH_CONFIG,
@@ -49,45 +49,11 @@ from claims.textsearch import parse, to_fts5
 from claims.validators import exact_decimal, multi_line, one_line
 
 
-class DatePrecision(models.TextChoices):
-    DAY = "day", "Day"
-    MONTH = "month", "Month"
-    YEAR = "year", "Year"
-    UNKNOWN = "unknown", "Unknown"
-
-
 def _date_matches_precision(field: str) -> Q:
     """A date is set exactly when its precision is known."""
     return Q(**{f"{field}__isnull": True, f"{field}_precision": DatePrecision.UNKNOWN}) | Q(
         Q(**{f"{field}__isnull": False}) & ~Q(**{f"{field}_precision": DatePrecision.UNKNOWN})
     )
-
-
-def format_partial_date(value: dt.date | str | None, precision: str) -> str:
-    """ISO text at the date's real precision: `2022`, `2022-02` or `2022-02-22`.
-
-    `value` is a date, or the ISO text a database column holds.
-    """
-    if value is None or precision == DatePrecision.UNKNOWN:
-        return ""
-    lengths: dict[str, int] = {DatePrecision.YEAR: 4, DatePrecision.MONTH: 7}
-    length = lengths.get(precision, 10)
-    return (value if isinstance(value, str) else value.isoformat())[:length]
-
-
-def partial_date_span(value: dt.date | str | None, precision: str) -> tuple[str, str]:
-    """The first and last day (ISO) a partial date covers: `2022-02` is 2022-02-01 to
-    2022-02-28. Blank for an unknown date. Columns any date parser reads."""
-    text = format_partial_date(value, precision)
-    if not text:
-        return "", ""
-    year = int(text[:4])
-    if precision == DatePrecision.YEAR:
-        return f"{year}-01-01", f"{year}-12-31"
-    if precision == DatePrecision.MONTH:
-        month = int(text[5:7])
-        return f"{text}-01", f"{text}-{calendar.monthrange(year, month)[1]:02d}"
-    return text, text
 
 
 class AtPrecision:
@@ -110,15 +76,6 @@ class AtPrecision:
         return format_partial_date(
             getattr(instance, field), getattr(instance, f"{field}_precision")
         )
-
-
-def period_display(start: str, end: str) -> str:
-    """A period from its partial-date ends: `2023–2025`, `since 2023`, `until 2020-05`."""
-    if start and end:
-        return start if start == end else f"{start}\u2013{end}"
-    if start:
-        return f"since {start}"
-    return f"until {end}" if end else ""
 
 
 def _precision_field() -> models.CharField:

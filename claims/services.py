@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connections, transaction
 from django.db.models import F
@@ -1127,6 +1128,24 @@ def suggested_pairs(*, limit: int | None = 50) -> list[disagreements.Suggestion]
     linked = ClaimLink.objects.values_list("from_claim_id", "to_claim_id")
     dismissed = PairDismissal.objects.values_list("first_claim_id", "second_claim_id")
     return disagreements.suggest(facts, skip=[*linked, *dismissed], limit=limit)
+
+
+# Computing the suggestions reads every published claim (7 s at 100,000), so the best
+# are kept until the registry changes, and more than a page, so that dismissing some
+# still leaves a page; a dismissal takes effect at once.
+KEPT_SUGGESTIONS = 200
+
+
+def pair_suggestions(*, limit: int = 50) -> list[disagreements.Suggestion]:
+    """The best suggested pairs that no one has dismissed, as `suggested_pairs` gives them,
+    computed once a registry generation."""
+    key = f"pair-suggestions:{RegistryState.current()}"
+    suggestions = cache.get(key)
+    if suggestions is None:
+        suggestions = suggested_pairs(limit=KEPT_SUGGESTIONS)
+        cache.set(key, suggestions, 3600)
+    dismissed = set(PairDismissal.objects.values_list("first_claim_id", "second_claim_id"))
+    return [s for s in suggestions if (s.first, s.second) not in dismissed][:limit]
 
 
 @transaction.atomic

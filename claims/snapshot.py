@@ -29,18 +29,17 @@ from django.db import connections, transaction
 from django.db.models import Model, QuerySet, TextChoices
 from django.urls import reverse
 
+from claims.choices import DatePrecision
 from claims.csvsafe import format_number
+from claims.dates import format_partial_date, partial_date_span
 from claims.models import (
     Attribution,
     Claim,
     ClaimLink,
-    DatePrecision,
     Entity,
     Quote,
     Source,
     Topic,
-    format_partial_date,
-    partial_date_span,
 )
 
 ROWS_PER_CHUNK = 1000
