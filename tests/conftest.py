@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,7 +13,7 @@ import pytest
 import pytest_django.plugin
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
-from django.db.models import Q
+from django.db.models import Model, Q
 from pytest_django.fixtures import validate_django_db
 from pytest_django.plugin import blocking_manager_key
 
@@ -198,9 +199,45 @@ class PublicRegistry:
         }
 
 
+@dataclass(frozen=True)
+class CapturedRegistry:
+    """A registry built once per session: its rows, and where each of its parts is."""
+
+    rows: curated.CuratedRows
+    parts: dict[str, tuple[type[Model], int]]  # field name: (model, primary key)
+
+
+@pytest.fixture(scope="session")
+def public_rows(django_db_setup, django_db_blocker) -> CapturedRegistry:
+    """`public_registry`'s rows, built by its factories once per session (tests/curated.py)."""
+    built: list[PublicRegistry] = []
+    with django_db_blocker.unblock():
+        rows = curated.capture(lambda: built.append(build_public_registry()))
+    parts = {
+        field.name: (type(part := getattr(built[0], field.name)), part.pk)
+        for field in fields(PublicRegistry)
+    }
+    return CapturedRegistry(rows, parts)
+
+
 @pytest.fixture
-def public_registry(db) -> PublicRegistry:
+def public_registry(db, public_rows: CapturedRegistry) -> PublicRegistry:
     """A small registry: three published claims, one of each other status, and links."""
+    if not curated.can_replay(public_rows.rows):
+        # Another fixture of the test wrote rows first, whose ids the copy would reuse.
+        return build_public_registry()
+    curated.replay(public_rows.rows)
+    wanted: dict[type[Model], list[int]] = defaultdict(list)
+    for model, pk in public_rows.parts.values():
+        wanted[model].append(pk)
+    found = {model: model._default_manager.in_bulk(pks) for model, pks in wanted.items()}
+    return PublicRegistry(
+        **{name: found[model][pk] for name, (model, pk) in public_rows.parts.items()}
+    )
+
+
+def build_public_registry() -> PublicRegistry:
+    """`public_registry`'s rows, made by the factories."""
     from tests.factories import (
         make_claim,
         make_entity,

@@ -9,10 +9,14 @@ table; `replay()` writes those rows back in one transaction, with plain INSERTs
 (SQLite) or COPY (PostgreSQL), in a fraction of a second. A test sees exactly the
 database the commands produce, and a database without the registry for every test
 that does not ask for it.
+
+The small `public_registry` of tests/conftest.py, which hundreds of tests use, is
+captured and copied the same way (`capture(build)`), from its factories.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -72,8 +76,15 @@ def _count(table: str) -> int:
         return cursor.fetchone()[0]
 
 
-def capture() -> CuratedRows:
-    """Run `import_seeds` and `load_fixtures` and keep the rows they write.
+def load_curated_registry() -> None:
+    """What `make db` loads: the seeds, then the curated registry."""
+    call_command("import_seeds", verbosity=0)
+    call_command("load_fixtures", verbosity=0)
+
+
+def capture(build: Callable[[], object] = load_curated_registry) -> CuratedRows:
+    """Run `build` (by default `import_seeds` and `load_fixtures`) and keep the rows it
+    writes.
 
     Needs database access and an empty registry; leaves the database as it found it.
     """
@@ -82,8 +93,7 @@ def capture() -> CuratedRows:
         before = {
             name: _select(name, _columns(model)) for name, model in tables.items() if _count(name)
         }
-        call_command("import_seeds", verbosity=0)
-        call_command("load_fixtures", verbosity=0)
+        build()
         kept: list[Table] = []
         for name, model in tables.items():
             columns = _columns(model)
@@ -117,6 +127,12 @@ def _refuse_outside_references(kept: list[Table], tables: dict[str, type[models.
                 f"The curated registry's {table.name}.{field.column} refers to "
                 f"{target._meta.db_table}, which tests/curated.py does not copy."
             )
+
+
+def can_replay(curated: CuratedRows) -> bool:
+    """Whether the tables the rows go to are empty (the replaced ones aside), so that the
+    rows' ids are free."""
+    return not any(_count(table.name) for table in curated.tables if not table.replace)
 
 
 def replay(curated: CuratedRows) -> None:
