@@ -79,6 +79,23 @@ def test_the_claimant_filter_gives_the_same_claims_in_html_csv_api_and_command(
     assert _command_statements(tmp_path, params) == expected
 
 
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"place": "russia"}, {DECLINE}),
+        ({"place": "lukoil"}, set()),  # a tag on a claim, but no claim's place
+        ({"place": ["russia", "lukoil"]}, {DECLINE}),  # any of several places
+    ],
+)
+def test_the_place_filter_gives_the_same_claims_in_html_csv_api_and_command(
+    client, public_registry, tmp_path, params, expected
+):
+    assert _html_statements(client, params) == expected
+    assert _csv_statements(client, params) == expected
+    assert _api_statements(client, params) == expected
+    assert _command_statements(tmp_path, params) == expected
+
+
 def test_claimant_facets_count_the_matching_claims_of_each_claimant(client, public_registry):
     response = client.get(reverse("claims:claim-list"))
     assert _facet(response, "claimant") == [("ann-analyst", 2), ("lukoil", 1)]

@@ -7,26 +7,26 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.http import QueryDict
 from django.utils import timezone
+from django_filters import Filter, MultipleChoiceFilter
 
 from claims.exports import citation_text, csv_chunks
 from claims.filters import ClaimFilter
 from claims.models import Claim
 
-# The filters of /claims/ it takes, each as an option that sets the URL parameter of its
-# name (`date_from` is --date-from), with its argparse settings.
-FILTERS: dict[str, dict[str, Any]] = {
-    "q": {"help": "Full-text search, as on /claims/."},
-    "topic": {"action": "append", "help": "Topic slug (repeatable: all apply)."},
-    "entity": {"action": "append", "help": "Entity slug (repeatable)."},
-    "claimant": {"action": "append", "help": "Slug of who asserts it (repeatable)."},
-    "source": {"help": "Source slug."},
-    "outlet": {"help": "Outlet name."},
-    "date_from": {"help": "YYYY, YYYY-MM or YYYY-MM-DD."},
-    "date_to": {"help": "YYYY, YYYY-MM or YYYY-MM-DD."},
-    "relation": {"help": "contradicts, supports, qualifies, updates …"},
-    "has_value": {"choices": ["true", "false"]},
-    "sort": {"choices": ["newest", "oldest", "relevance"]},
-}
+
+def _option(name: str, filter_: Filter) -> dict[str, Any]:
+    """argparse's settings for the option of one of ClaimFilter's filters: repeatable where
+    the URL takes several values, the filter's choices, and its label and help as help."""
+    options: dict[str, Any] = {"dest": name, "help": filter_.label}
+    if isinstance(filter_, MultipleChoiceFilter):
+        # (The form's help says how to pick several in a list box: not for a command line.)
+        options |= {"action": "append", "help": f"{filter_.label}: a slug (repeatable)."}
+    elif help_text := filter_.extra.get("help_text"):
+        options["help"] = f"{filter_.label}. {help_text}"
+    choices = filter_.extra.get("choices")
+    if isinstance(choices, list | tuple):
+        options["choices"] = [value for value, _label in choices]
+    return options
 
 
 class Command(BaseCommand):
@@ -36,8 +36,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        for name, keywords in FILTERS.items():
-            parser.add_argument(f"--{name.replace('_', '-')}", dest=name, **keywords)
+        # One option for each filter of /claims/ (`date_from` is --date-from), which sets
+        # the URL parameter of its name: the FilterSet says which there are.
+        for name, filter_ in ClaimFilter.base_filters.items():
+            parser.add_argument(f"--{name.replace('_', '-')}", **_option(name, filter_))
         parser.add_argument("--bom", action="store_true", help="Start with a BOM (for Excel).")
         parser.add_argument(
             "--base-url",
@@ -54,7 +56,7 @@ class Command(BaseCommand):
                 "https://factreg.example.org (or set SITE_URL)."
             )
         data = QueryDict(mutable=True)
-        for name in FILTERS:
+        for name in ClaimFilter.base_filters:
             value = options.get(name)
             if value:
                 data.setlist(name, value if isinstance(value, list) else [value])
