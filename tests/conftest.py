@@ -131,7 +131,7 @@ def _restore_roles(roles: dict[str, list[tuple[str, str]]]) -> None:
 def curated_rows(django_db_setup, django_db_blocker) -> curated.CuratedRows:
     """What `import_seeds` and `load_fixtures` write, loaded once per session (tests/curated.py)."""
     with django_db_blocker.unblock():
-        return curated.capture()
+        return curated.capture(curated.load_curated_registry)[0]
 
 
 @pytest.fixture
@@ -210,11 +210,10 @@ class CapturedRegistry:
 @pytest.fixture(scope="session")
 def public_rows(django_db_setup, django_db_blocker) -> CapturedRegistry:
     """`public_registry`'s rows, built by its factories once per session (tests/curated.py)."""
-    built: list[PublicRegistry] = []
     with django_db_blocker.unblock():
-        rows = curated.capture(lambda: built.append(build_public_registry()))
+        rows, built = curated.capture(build_public_registry)
     parts = {
-        field.name: (type(part := getattr(built[0], field.name)), part.pk)
+        field.name: (type(part := getattr(built, field.name)), part.pk)
         for field in fields(PublicRegistry)
     }
     return CapturedRegistry(rows, parts)

@@ -18,11 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -82,9 +85,9 @@ def load_curated_registry() -> None:
     call_command("load_fixtures", verbosity=0)
 
 
-def capture(build: Callable[[], object] = load_curated_registry) -> CuratedRows:
-    """Run `build` (by default `import_seeds` and `load_fixtures`) and keep the rows it
-    writes.
+def capture(build: Callable[[], T]) -> tuple[CuratedRows, T]:
+    """Run `build` (such as `load_curated_registry`) and keep the rows it writes, with
+    what it returned (whose rows are then gone again).
 
     Needs database access and an empty registry; leaves the database as it found it.
     """
@@ -93,7 +96,7 @@ def capture(build: Callable[[], object] = load_curated_registry) -> CuratedRows:
         before = {
             name: _select(name, _columns(model)) for name, model in tables.items() if _count(name)
         }
-        build()
+        built = build()
         kept: list[Table] = []
         for name, model in tables.items():
             columns = _columns(model)
@@ -105,7 +108,7 @@ def capture(build: Callable[[], object] = load_curated_registry) -> CuratedRows:
                 kept.append(Table(name, columns, _select(name, columns)))
         transaction.set_rollback(True)
     _refuse_outside_references(kept, tables)
-    return CuratedRows(tuple(kept), tuple(tables[table.name] for table in kept))
+    return CuratedRows(tuple(kept), tuple(tables[table.name] for table in kept)), built
 
 
 def _refuse_outside_references(kept: list[Table], tables: dict[str, type[models.Model]]) -> None:
